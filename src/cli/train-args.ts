@@ -1,0 +1,172 @@
+// Parses the command-line trainer's flags into a validated TrainConfig plus CLI-only options, with one-line errors.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { BACKENDS, type BackendPreference } from '../gan/backend.js';
+import { trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
+
+/** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  override name = 'UsageError';
+}
+
+export type TrainArgs =
+  | { help: true }
+  | { help: false; config: TrainConfig; out: string; resume: boolean; backend: BackendPreference; logEvery: number };
+
+/** Options that only the CLI has; validated like the engine's config so both give the same kind of message. */
+const cliOptionsSchema = z.object({
+  out: z.string().min(1),
+  resume: z.boolean().default(false),
+  backend: z.enum(['auto', ...BACKENDS]).default('auto'),
+  logEvery: z.number().int().min(1).max(1_000_000).default(1),
+});
+
+/** Flag name -> key of the schema that validates it. */
+const CONFIG_FLAGS = {
+  dataset: 'dataset',
+  iterations: 'iterations',
+  'batch-size': 'batchSize',
+  'latent-dim': 'latentDim',
+  'learning-rate': 'learningRate',
+  beta1: 'beta1',
+  beta2: 'beta2',
+  'sample-interval': 'sampleInterval',
+  'checkpoint-interval': 'checkpointInterval',
+  seed: 'seed',
+} as const satisfies Record<string, keyof TrainConfig>;
+
+const CLI_FLAGS = {
+  out: 'out',
+  resume: 'resume',
+  backend: 'backend',
+  'log-every': 'logEvery',
+} as const satisfies Record<string, keyof z.input<typeof cliOptionsSchema>>;
+
+const VALUE_FLAGS = [...Object.keys(CONFIG_FLAGS), 'out', 'backend', 'log-every'];
+const OPTIONS = {
+  ...Object.fromEntries(VALUE_FLAGS.map((f) => [f, { type: 'string' as const }])),
+  resume: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** JSON Schema of each field: the one place that says which values are valid, read back for error messages. */
+type FieldSchema = {
+  type?: string;
+  enum?: unknown[];
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  exclusiveMaximum?: number;
+};
+const configFields = z.toJSONSchema(trainConfigSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
+const cliFields = z.toJSONSchema(cliOptionsSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
+
+const configDefaults = trainConfigSchema.parse({});
+export const TRAIN_USAGE = `Usage: ganforge train --out DIR [options]
+
+Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
+
+  --out DIR                   run directory (required)
+  --resume                    continue from the newest checkpoint in DIR
+  --dataset NAME              mnist | fashion-mnist (default ${configDefaults.dataset})
+  --iterations N              training iterations (default ${configDefaults.iterations})
+  --batch-size N              batch size (default ${configDefaults.batchSize})
+  --latent-dim N              generator input size (default ${configDefaults.latentDim})
+  --learning-rate X           Adam learning rate (default ${configDefaults.learningRate})
+  --beta1 X                   Adam beta1 (default ${configDefaults.beta1})
+  --beta2 X                   Adam beta2 (default ${configDefaults.beta2})
+  --sample-interval N         write a sample grid every N iterations (default ${configDefaults.sampleInterval})
+  --checkpoint-interval N     write a checkpoint every N iterations (default ${configDefaults.checkpointInterval})
+  --seed N                    random seed (default ${configDefaults.seed})
+  --backend NAME              auto | ${BACKENDS.join(' | ')} (default auto)
+  --log-every N               print a progress line every N iterations (default 1)
+  -h, --help                  show this help
+`;
+
+/** Parses argv (without the node and script entries). Throws UsageError for anything invalid. */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  if (argv.some((a) => a === '--help' || a === '-h')) return { help: true };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(describeParseArgsError(err));
+  }
+
+  const configInput: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(CONFIG_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw === 'string') configInput[key] = fromFlag(flag, raw, configFields[key]);
+  }
+  const config = trainConfigSchema.safeParse(configInput);
+  if (!config.success) throw new UsageError(describeIssue(config.error, CONFIG_FLAGS, configFields, values));
+
+  if (values.out === undefined) throw new UsageError('missing required flag --out');
+  const cliInput: Record<string, unknown> = { resume: values.resume === true };
+  for (const [flag, key] of Object.entries(CLI_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw === 'string') cliInput[key] = fromFlag(flag, raw, cliFields[key]);
+  }
+  const cli = cliOptionsSchema.safeParse(cliInput);
+  if (!cli.success) throw new UsageError(describeIssue(cli.error, CLI_FLAGS, cliFields, values));
+
+  return { help: false, config: config.data, ...cli.data };
+}
+
+/** Converts a flag's text to the type its field expects; a malformed number ('12abc', '') is a usage error here. */
+function fromFlag(flag: string, raw: string, field: FieldSchema): unknown {
+  if (field.type !== 'number' && field.type !== 'integer') return raw;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) throw new UsageError(mustBe(flag, field, raw));
+  return Number(raw);
+}
+
+function describeIssue(
+  error: z.ZodError,
+  flags: Record<string, string>,
+  fields: Record<string, FieldSchema>,
+  values: Record<string, unknown>,
+): string {
+  const issue = error.issues[0];
+  const key = String(issue.path[0]);
+  const flag = Object.keys(flags).find((f) => flags[f] === key);
+  if (flag === undefined) return issue.message;
+  return mustBe(flag, fields[key], String(values[flag]));
+}
+
+function mustBe(flag: string, field: FieldSchema, raw: string): string {
+  return `--${flag}: must be ${describeField(field)}, got ${JSON.stringify(raw)}`;
+}
+
+function describeField(field: FieldSchema): string {
+  if (field.enum) return `one of ${field.enum.join(', ')}`;
+  if (field.type === 'string') return 'a non-empty string';
+  const kind = field.type === 'integer' ? 'an integer' : 'a number';
+  const { minimum: min, maximum: max, exclusiveMinimum: xmin, exclusiveMaximum: xmax } = field;
+  if (min !== undefined && max !== undefined) return `${kind} between ${min} and ${max}`;
+  const bounds = [
+    min !== undefined ? `>= ${min}` : xmin !== undefined ? `> ${xmin}` : undefined,
+    max !== undefined ? `<= ${max}` : xmax !== undefined ? `< ${xmax}` : undefined,
+  ].filter((b) => b !== undefined);
+  return bounds.length === 0 ? kind : `${kind} ${bounds.join(' and ')}`;
+}
+
+/** node:util parseArgs errors span several sentences and lines; keep one line that names the flag. */
+function describeParseArgsError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const message = e.message ?? String(err);
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const flag = quoted.split(' ')[0];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(quoted)}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (message.includes('does not take an argument')) return `${flag}: takes no value`;
+      if (message.includes('ambiguous')) return `${flag}: missing value (write ${flag}=VALUE for a value starting with "-")`;
+      return `${flag}: missing value`;
+    default:
+      return message.split('\n')[0];
+  }
+}

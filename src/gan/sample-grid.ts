@@ -1,0 +1,90 @@
+// Renders a batch of generated images (NHWC, values in [-1, 1]) as one PNG grid, like Keras-GAN's sample_images.
+import { PNG } from 'pngjs';
+
+export interface SampleGridOptions {
+  /** Number of images in `images`; at least rows * cols (extra images are not drawn). */
+  count: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  rows: number;
+  cols: number;
+  /** Integer nearest-neighbour upscaling per tile; default shows a 28x28 tile at 112 px (4x). */
+  scale?: number;
+  /** Separator width in px between tiles and around the border; default 2. */
+  padding?: number;
+}
+
+/** Target on-screen tile size used to pick the default scale. */
+const DEFAULT_TILE_PX = 112;
+const DEFAULT_PADDING = 2;
+/** Neutral dark grey: visible against both black (-1) and white (1) pixels. */
+const SEPARATOR = 48;
+
+/** Maps a generator output in [-1, 1] to a byte; NaN (a diverged generator) is drawn as black rather than thrown. */
+export function toByte(v: number): number {
+  if (Number.isNaN(v)) return 0;
+  return Math.round((Math.min(Math.max(v, -1), 1) + 1) * 127.5);
+}
+
+export function defaultScale(height: number, width: number): number {
+  return Math.max(1, Math.floor(DEFAULT_TILE_PX / Math.max(height, width)));
+}
+
+/** Returns the PNG file bytes. Tile i is drawn at row floor(i / cols), column i % cols. */
+export function renderSampleGrid(images: Float32Array, opts: SampleGridOptions): Uint8Array {
+  const { count, height, width, channels, rows, cols } = opts;
+  for (const [name, value] of Object.entries({ count, height, width, rows, cols })) {
+    requireInt(name, value, 1);
+  }
+  if (channels !== 1 && channels !== 3) {
+    throw new RangeError(`renderSampleGrid: channels must be 1 or 3, got ${String(channels)}`);
+  }
+  const scale = opts.scale ?? defaultScale(height, width);
+  const padding = opts.padding ?? DEFAULT_PADDING;
+  requireInt('scale', scale, 1);
+  requireInt('padding', padding, 0);
+  if (count < rows * cols) {
+    throw new RangeError(`renderSampleGrid: count ${count} is less than rows*cols = ${rows}*${cols} = ${rows * cols}`);
+  }
+  const tileValues = height * width * channels;
+  if (images.length !== count * tileValues) {
+    throw new RangeError(
+      `renderSampleGrid: images has ${images.length} values, expected count*height*width*channels = ` +
+        `${count}*${height}*${width}*${channels} = ${count * tileValues}`,
+    );
+  }
+
+  const tileW = width * scale;
+  const tileH = height * scale;
+  const png = new PNG({ width: cols * tileW + (cols + 1) * padding, height: rows * tileH + (rows + 1) * padding });
+  const out = png.data; // RGBA, row-major
+  out.fill(SEPARATOR);
+  for (let i = 3; i < out.length; i += 4) out[i] = 255;
+
+  for (let tile = 0; tile < rows * cols; tile++) {
+    const x0 = padding + (tile % cols) * (tileW + padding);
+    const y0 = padding + Math.floor(tile / cols) * (tileH + padding);
+    const base = tile * tileValues;
+    for (let y = 0; y < tileH; y++) {
+      const srcRow = base + Math.floor(y / scale) * width * channels;
+      let dst = ((y0 + y) * png.width + x0) * 4;
+      for (let x = 0; x < tileW; x++, dst += 4) {
+        const src = srcRow + Math.floor(x / scale) * channels;
+        const r = toByte(images[src]);
+        out[dst] = r;
+        out[dst + 1] = channels === 3 ? toByte(images[src + 1]) : r;
+        out[dst + 2] = channels === 3 ? toByte(images[src + 2]) : r;
+      }
+    }
+  }
+  // Grayscale PNG for 1-channel data (pngjs averages R, G, B, which are equal here); RGB otherwise.
+  const bytes = PNG.sync.write(png, { colorType: channels === 1 ? 0 : 2 });
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function requireInt(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`renderSampleGrid: ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}

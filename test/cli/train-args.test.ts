@@ -1,0 +1,107 @@
+// Tests the trainer's flag parsing: defaults, every flag mapped to its config key, and one-line usage errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TRAIN_USAGE, UsageError, parseTrainArgs } from '../../src/cli/train-args.js';
+import { trainConfig } from '../../src/gan/train-config.js';
+
+function parseOk(argv: string[]) {
+  const args = parseTrainArgs(argv);
+  assert.equal(args.help, false);
+  if (args.help) throw new Error('unreachable');
+  return args;
+}
+
+function usageError(argv: string[]): string {
+  try {
+    parseTrainArgs(argv);
+  } catch (err) {
+    assert.ok(err instanceof UsageError, `expected UsageError, got ${String(err)}`);
+    assert.equal(err.code, 'USAGE');
+    assert.doesNotMatch(err.message, /\n/, 'one line');
+    return err.message;
+  }
+  assert.fail(`expected ${JSON.stringify(argv)} to be rejected`);
+}
+
+test('only --out given: config defaults', () => {
+  assert.deepEqual(parseOk(['--out', 'runs/a']), {
+    help: false,
+    config: trainConfig(),
+    out: 'runs/a',
+    resume: false,
+    backend: 'auto',
+    logEvery: 1,
+  });
+});
+
+test('every flag reaches its key', () => {
+  const args = parseOk([
+    '--dataset', 'fashion-mnist',
+    '--iterations', '500',
+    '--batch-size=64',
+    '--sample-interval', '50',
+    '--checkpoint-interval', '100',
+    '--seed', '42',
+    '--out', 'runs/b',
+    '--resume',
+    '--latent-dim', '32',
+    '--learning-rate', '1e-3',
+    '--beta1', '0.9',
+    '--beta2', '.99',
+    '--backend', 'wasm',
+    '--log-every', '10',
+  ]);
+  assert.deepEqual(args, {
+    help: false,
+    config: trainConfig({
+      dataset: 'fashion-mnist',
+      iterations: 500,
+      batchSize: 64,
+      sampleInterval: 50,
+      checkpointInterval: 100,
+      seed: 42,
+      latentDim: 32,
+      learningRate: 0.001,
+      beta1: 0.9,
+      beta2: 0.99,
+    }),
+    out: 'runs/b',
+    resume: true,
+    backend: 'wasm',
+    logEvery: 10,
+  });
+});
+
+test('--help wins over everything else', () => {
+  assert.deepEqual(parseTrainArgs(['--foo', '--help']), { help: true });
+  assert.deepEqual(parseTrainArgs(['-h']), { help: true });
+  assert.match(TRAIN_USAGE, /--checkpoint-interval N .*default 1000/);
+});
+
+test('bad values name the flag, the rule and the value', () => {
+  const out = ['--out', 'x'];
+  assert.equal(usageError([...out, '--batch-size', '0']), '--batch-size: must be an integer between 1 and 1024, got "0"');
+  assert.equal(usageError([...out, '--batch-size', '12abc']), '--batch-size: must be an integer between 1 and 1024, got "12abc"');
+  assert.equal(usageError([...out, '--iterations', '1.5']), '--iterations: must be an integer between 1 and 1000000, got "1.5"');
+  assert.equal(usageError([...out, '--seed=']), '--seed: must be an integer between 0 and 2147483647, got ""');
+  assert.equal(usageError([...out, '--learning-rate', '0']), '--learning-rate: must be a number > 0 and <= 1, got "0"');
+  assert.equal(usageError([...out, '--beta1', '1']), '--beta1: must be a number >= 0 and < 1, got "1"');
+  assert.equal(usageError([...out, '--beta2', 'NaN']), '--beta2: must be a number >= 0 and < 1, got "NaN"');
+  assert.equal(usageError([...out, '--dataset', 'cifar10']), '--dataset: must be one of mnist, fashion-mnist, got "cifar10"');
+  assert.equal(
+    usageError([...out, '--backend', 'gpu']),
+    '--backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got "gpu"',
+  );
+  assert.equal(usageError([...out, '--log-every', '0']), '--log-every: must be an integer between 1 and 1000000, got "0"');
+  assert.equal(usageError(['--out=']), '--out: must be a non-empty string, got ""');
+});
+
+test('malformed command lines', () => {
+  assert.equal(usageError([]), 'missing required flag --out');
+  assert.equal(usageError(['--out', 'x', '--foo']), 'unknown flag --foo');
+  assert.equal(usageError(['--out', 'x', '-x']), 'unknown flag -x');
+  assert.equal(usageError(['--out', 'x', 'extra']), 'unexpected argument "extra"');
+  assert.equal(usageError(['--out']), '--out: missing value');
+  assert.match(usageError(['--out', '--resume']), /^--out: missing value/);
+  assert.equal(usageError(['--out', 'x', '--resume=yes']), '--resume: takes no value');
+});

@@ -1,0 +1,161 @@
+// Checks that the wasm transposed-matmul fix computes what the original kernels compute, without leaking memory.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/gan/backend.js';
+import {
+  installWasmMatMulFix,
+  isWasmMatMulFixInstalled,
+  originalWasmKernel,
+  uninstallWasmMatMulFix,
+} from '../../src/gan/wasm-matmul-fix.js';
+
+const COMBOS = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+
+// [batch dims, rows of a·b, shared dim, cols]; the last ones are the Dense products of the GAN's backward pass.
+const SHAPES: [number[], number, number, number][] = [
+  [[], 1, 1, 1],
+  [[], 3, 5, 7],
+  [[], 17, 1, 9],
+  [[3], 4, 6, 5],
+  [[2, 2], 5, 3, 4],
+  [[], 128, 100, 256],
+  [[], 128, 1024, 784],
+  [[], 784, 128, 512],
+];
+
+let seed = 1;
+function randomMatrix(batch: number[], rows: number, cols: number, transposed: boolean): tf.Tensor {
+  const shape = transposed ? [...batch, cols, rows] : [...batch, rows, cols];
+  return tf.randomUniform(shape, -1, 1, 'float32', seed++);
+}
+
+/** Engine tensors, and data ids the backend holds (the fix's temporaries never become engine tensors). */
+function usage(): { tensors: number; backendData: number } {
+  return { tensors: tf.memory().numTensors, backendData: tf.backend().numDataIds() };
+}
+
+/** Runs f with the original wasm kernels, then restores the fix. */
+function withOriginalKernels<T>(f: () => T): T {
+  uninstallWasmMatMulFix();
+  try {
+    return f();
+  } finally {
+    installWasmMatMulFix();
+  }
+}
+
+function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let scale = 1;
+  for (const v of e) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < e.length; i++) {
+    const diff = Math.abs(a[i] - e[i]);
+    if (!(diff <= 1e-4 * scale)) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]} (scale ${scale})`);
+  }
+}
+
+describe('wasm matmul fix', () => {
+  before(async () => {
+    const info = await initBackend('wasm');
+    assert.equal(info.name, 'wasm');
+  });
+
+  it('is installed by initBackend and keeps the original kernels', () => {
+    assert.ok(isWasmMatMulFixInstalled());
+    for (const name of ['BatchMatMul', '_FusedMatMul'] as const) {
+      const original = originalWasmKernel(name);
+      assert.ok(original, `${name} original kept`);
+      assert.notEqual(tf.getKernel(name, 'wasm').kernelFunc, original);
+    }
+  });
+
+  it('install is idempotent and uninstall restores the registered kernels', () => {
+    const original = originalWasmKernel('BatchMatMul');
+    const fixed = tf.getKernel('BatchMatMul', 'wasm').kernelFunc;
+    installWasmMatMulFix();
+    assert.equal(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, fixed);
+    assert.equal(originalWasmKernel('BatchMatMul'), original);
+
+    uninstallWasmMatMulFix();
+    uninstallWasmMatMulFix();
+    assert.equal(isWasmMatMulFixInstalled(), false);
+    assert.equal(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, original);
+    installWasmMatMulFix();
+    assert.equal(originalWasmKernel('BatchMatMul'), original);
+  });
+
+  it('leaves other backends alone', () => {
+    const cpu = tf.getKernel('BatchMatMul', 'cpu');
+    uninstallWasmMatMulFix();
+    installWasmMatMulFix();
+    assert.equal(tf.getKernel('BatchMatMul', 'cpu'), cpu);
+  });
+
+  for (const [batch, m, k, n] of SHAPES) {
+    it(`BatchMatMul matches the original for [${[...batch, m, k]}]·[${[...batch, k, n]}]`, () => {
+      for (const [transposeA, transposeB] of COMBOS) {
+        const a = randomMatrix(batch, m, k, transposeA);
+        const b = randomMatrix(batch, k, n, transposeB);
+        const expected = withOriginalKernels(() => tf.matMul(a, b, transposeA, transposeB));
+        const before = usage();
+        tf.matMul(a, b, transposeA, transposeB).dispose();
+        assert.deepEqual(usage(), before);
+        const actual = tf.matMul(a, b, transposeA, transposeB);
+        assertClose(actual, expected, `transposeA=${transposeA} transposeB=${transposeB}`);
+        tf.dispose([a, b, expected, actual]);
+      }
+    });
+  }
+
+  it('_FusedMatMul without bias or activation matches the original for all transpose combos', () => {
+    for (const [transposeA, transposeB] of COMBOS) {
+      const a = randomMatrix([], 32, 100, transposeA);
+      const b = randomMatrix([], 100, 48, transposeB);
+      const args = { a, b, transposeA, transposeB };
+      const expected = withOriginalKernels(() => tf.fused.matMul(args));
+      const actual = tf.fused.matMul(args);
+      assertClose(actual, expected, `fused transposeA=${transposeA} transposeB=${transposeB}`);
+      tf.dispose([a, b, expected, actual]);
+    }
+  });
+
+  // With a transpose the original's slow path gets bias and relu wrong (see wasm-matmul-fix.ts): compare with unfused ops.
+  it('_FusedMatMul with bias and activation equals matMul + bias + activation, without leaks', () => {
+    for (const activation of ['linear', 'relu'] as const) {
+      for (const [transposeA, transposeB] of COMBOS) {
+        const a = randomMatrix([], 16, 100, transposeA);
+        const b = randomMatrix([], 100, 24, transposeB);
+        const bias = tf.randomUniform([24], -1, 1, 'float32', seed++);
+        const before = usage();
+        const actual = tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation });
+        assert.deepEqual(usage(), { tensors: before.tensors + 1, backendData: before.backendData + 1 });
+        const expected = tf.tidy(() => {
+          const linear = tf.add(tf.matMul(a, b, transposeA, transposeB), bias);
+          return activation === 'relu' ? tf.relu(linear) : linear;
+        });
+        assertClose(actual, expected, `fused ${activation} transposeA=${transposeA} transposeB=${transposeB}`);
+        tf.dispose([a, b, bias, expected, actual]);
+      }
+    }
+  });
+
+  it('gradients of a transposed product are unchanged', () => {
+    const x = randomMatrix([], 8, 12, false);
+    const w = randomMatrix([], 12, 6, false);
+    const loss = (xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.square(tf.matMul(xs, ws)));
+    const gradients = () => tf.grads(loss)([x, w]);
+    const expected = withOriginalKernels(gradients);
+    const actual = gradients();
+    assertClose(actual[0], expected[0], 'dx');
+    assertClose(actual[1], expected[1], 'dw');
+    tf.dispose([x, w, ...expected, ...actual]);
+  });
+});
