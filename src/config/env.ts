@@ -1,0 +1,43 @@
+// The environment, parsed once with zod and shared by the API, the worker and the CLIs; a bad value names its variable.
+import { z } from 'zod';
+import path from 'node:path';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key (BullMQ's and ours). Wrap it in {braces} to give Redis Cluster one hash slot. */
+  GANFORGE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}:.-]{1,64}$/, 'letters, digits and _ { } : . - only, at most 64')
+    .default('ganforge'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Where the filesystem artifact store keeps samples and checkpoints. */
+  GANFORGE_DATA_DIR: z.string().min(1).default(path.resolve('data')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GANFORGE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Largest request body the API reads, in bytes. */
+  GANFORGE_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  /** How many queued + running jobs the API accepts before answering 429. */
+  GANFORGE_MAX_ACTIVE_JOBS: z.coerce.number().int().min(1).default(1000),
+  /** Serve the BullMQ board at /admin/queues. */
+  GANFORGE_QUEUE_BOARD: bool.default(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG';
+}
+
+/** Parses `source`; throws ConfigError with one line per bad variable, e.g. `PORT: Too big: expected number to be <=65535`. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+}

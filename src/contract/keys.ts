@@ -1,0 +1,34 @@
+// Where things live: the Redis key layout and the artifact-store key layout, in one place for the API and the worker.
+export function redisKeys(prefix: string) {
+  const p = `${prefix}:gf`;
+  return {
+    /** Hash: the job record. */
+    job: (id: string) => `${p}:job:${id}`,
+    /** Sorted set: job ids scored by their sequence number (newest = highest). */
+    jobs: `${p}:jobs`,
+    /** Counter behind job sequence numbers. */
+    seq: `${p}:seq`,
+    /** String: packed float32 metrics, 12 bytes per iteration at offset (iteration - 1) * 12. */
+    metrics: (id: string) => `${p}:metrics:${id}`,
+    /** Stream: the job's events, whose ids are the SSE event ids. */
+    events: (id: string) => `${p}:events:${id}`,
+    /** Sorted set: the job's sample ids scored by iteration. */
+    jobSamples: (id: string) => `${p}:job:${id}:samples`,
+    /** Hash: sample id -> JSON SampleRecord. */
+    samples: `${p}:samples`,
+    /** Hash: iteration -> JSON CheckpointRecord. */
+    checkpoints: (id: string) => `${p}:job:${id}:checkpoints`,
+    /** String: idempotency key -> JSON of the first response. */
+    idempotency: (key: string) => `${p}:idem:${key}`,
+    /** Hash: worker id -> JSON heartbeat. */
+    workers: `${p}:workers`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** Artifact keys are built only from validated job ids, integers and random sample ids. */
+export const artifactKeys = {
+  sample: (jobId: string, sampleId: string) => `jobs/${jobId}/samples/${sampleId}.png`,
+  checkpointPrefix: (jobId: string, iteration: number) => `jobs/${jobId}/checkpoints/${iteration}`,
+  jobPrefix: (jobId: string) => `jobs/${jobId}`,
+};

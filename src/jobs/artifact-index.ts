@@ -1,0 +1,78 @@
+// Which samples and checkpoints a job has: records in Redis that point into the artifact store.
+import crypto from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { redisKeys, artifactKeys, type RedisKeys } from '../contract/keys.js';
+import type { CheckpointRecord, SampleRecord } from '../contract/job.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+
+export class ArtifactIndex {
+  readonly keys: RedisKeys;
+  constructor(readonly redis: Redis, prefix: string, readonly store: ArtifactStore) {
+    this.keys = redisKeys(prefix);
+  }
+
+  /** Stores the PNG, then records it; a sample id is a UUID v4 (unguessable). */
+  async addSample(jobId: string, iteration: number, png: Uint8Array): Promise<SampleRecord> {
+    const id = crypto.randomUUID();
+    const key = artifactKeys.sample(jobId, id);
+    const { size, etag } = await this.store.put(key, png);
+    const record: SampleRecord = { id, jobId, iteration, createdAt: new Date().toISOString(), key, size, etag };
+    // A sample re-made after a resume replaces the one of the same iteration.
+    const old = await this.redis.zrangebyscore(this.keys.jobSamples(jobId), iteration, iteration);
+    const multi = this.redis.multi().hset(this.keys.samples, id, JSON.stringify(record)).zadd(this.keys.jobSamples(jobId), iteration, id);
+    if (old.length) multi.zrem(this.keys.jobSamples(jobId), ...old).hdel(this.keys.samples, ...old);
+    await multi.exec();
+    return record;
+  }
+
+  async listSamples(jobId: string): Promise<SampleRecord[]> {
+    const ids = await this.redis.zrange(this.keys.jobSamples(jobId), 0, -1);
+    if (ids.length === 0) return [];
+    const raw = await this.redis.hmget(this.keys.samples, ...ids);
+    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as SampleRecord);
+  }
+
+  async getSample(id: string): Promise<SampleRecord | null> {
+    const raw = await this.redis.hget(this.keys.samples, id);
+    return raw ? (JSON.parse(raw) as SampleRecord) : null;
+  }
+
+  /** Writes every file, state.json last, then records the checkpoint: a recorded checkpoint is always whole. */
+  async addCheckpoint(jobId: string, iteration: number, files: Map<string, Uint8Array>): Promise<CheckpointRecord> {
+    const prefix = artifactKeys.checkpointPrefix(jobId, iteration);
+    const names = [...files.keys()].sort((a, b) => Number(a === 'state.json') - Number(b === 'state.json'));
+    let size = 0;
+    for (const name of names) {
+      const bytes = files.get(name)!;
+      await this.store.put(`${prefix}/${name}`, bytes);
+      size += bytes.byteLength;
+    }
+    const record: CheckpointRecord = { iteration, size, createdAt: new Date().toISOString(), prefix, files: names };
+    await this.redis.hset(this.keys.checkpoints(jobId), String(iteration), JSON.stringify(record));
+    return record;
+  }
+
+  async listCheckpoints(jobId: string): Promise<CheckpointRecord[]> {
+    const raw = await this.redis.hvals(this.keys.checkpoints(jobId));
+    return raw.map((r) => JSON.parse(r) as CheckpointRecord).sort((a, b) => a.iteration - b.iteration);
+  }
+
+  async getCheckpoint(jobId: string, iteration?: number): Promise<CheckpointRecord | null> {
+    if (iteration !== undefined) {
+      const raw = await this.redis.hget(this.keys.checkpoints(jobId), String(iteration));
+      return raw ? (JSON.parse(raw) as CheckpointRecord) : null;
+    }
+    const all = await this.listCheckpoints(jobId);
+    return all.at(-1) ?? null;
+  }
+
+  async readCheckpoint(record: CheckpointRecord): Promise<Map<string, Uint8Array>> {
+    const files = new Map<string, Uint8Array>();
+    for (const name of record.files) {
+      const bytes = await this.store.get(`${record.prefix}/${name}`);
+      if (!bytes) throw new Error(`checkpoint ${record.prefix} lacks ${name}`);
+      files.set(name, bytes);
+    }
+    return files;
+  }
+}

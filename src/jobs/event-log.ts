@@ -1,0 +1,56 @@
+// A job's events in a Redis stream: the stream id is the SSE event id, so Last-Event-ID resumes without gaps or repeats.
+import type { Redis } from 'ioredis';
+import { redisKeys, type RedisKeys } from '../contract/keys.js';
+import type { JobEventName } from '../contract/job.js';
+
+export interface JobEvent {
+  id: string;
+  event: JobEventName;
+  data: unknown;
+}
+
+/** Oldest events are trimmed past this many (metrics history itself lives in the metrics store). */
+const MAX_EVENTS = 20_000;
+export const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+export class EventLog {
+  readonly keys: RedisKeys;
+  constructor(readonly redis: Redis, prefix: string) {
+    this.keys = redisKeys(prefix);
+  }
+
+  async append(jobId: string, event: JobEventName, data: unknown): Promise<string> {
+    const id = await this.redis.xadd(
+      this.keys.events(jobId),
+      'MAXLEN',
+      '~',
+      MAX_EVENTS,
+      '*',
+      'e',
+      event,
+      'd',
+      JSON.stringify(data),
+    );
+    return id!;
+  }
+
+  /**
+   * Events after `afterId` ('0' for all). With blockMs, waits up to that long for new ones (needs a connection of
+   * its own: a blocking read holds the connection).
+   */
+  async read(jobId: string, afterId: string, opts: { count?: number; blockMs?: number; conn?: Redis } = {}): Promise<JobEvent[]> {
+    const conn = opts.conn ?? this.redis;
+    const count = opts.count ?? 500;
+    const res =
+      opts.blockMs !== undefined
+        ? await conn.xread('COUNT', count, 'BLOCK', opts.blockMs, 'STREAMS', this.keys.events(jobId), afterId)
+        : await conn.xread('COUNT', count, 'STREAMS', this.keys.events(jobId), afterId);
+    if (!res) return [];
+    const entries = res[0]?.[1] ?? [];
+    return entries.map(([id, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      return { id, event: f.e as JobEventName, data: JSON.parse(f.d ?? 'null') };
+    });
+  }
+}

@@ -1,0 +1,35 @@
+// The artifact store: samples, checkpoints and generators as bytes under '/'-separated keys.
+export interface ArtifactStat {
+  size: number;
+  /** Strong validator for HTTP caching. */
+  etag: string;
+}
+
+export interface ArtifactStore {
+  /** Writes atomically: a reader sees the whole old value, the whole new one, or nothing. */
+  put(key: string, bytes: Uint8Array): Promise<ArtifactStat>;
+  /** null when the key does not exist. */
+  get(key: string): Promise<Uint8Array | null>;
+  stat(key: string): Promise<ArtifactStat | null>;
+  /** Keys under a prefix ('a/b' lists 'a/b/...'), sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes every key under a prefix; no error when there is none. */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export class StorageError extends Error {
+  readonly code = 'STORAGE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+
+/** Rejects keys that could escape the store ('..', absolute paths, odd characters). */
+export function assertValidKey(key: string): void {
+  if (key.length > 512 || !KEY.test(key) || key.split('/').some((s) => s === '..' || s === '.')) {
+    throw new StorageError(`invalid artifact key "${key.slice(0, 80)}"`);
+  }
+}

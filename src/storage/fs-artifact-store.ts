@@ -1,0 +1,79 @@
+// Artifact store on the local filesystem (or a shared volume): write to a temp file, fsync, rename.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { assertValidKey, StorageError, type ArtifactStat, type ArtifactStore } from './artifact-store.js';
+
+export class FsArtifactStore implements ArtifactStore {
+  constructor(readonly root: string) {}
+
+  private file(key: string): string {
+    assertValidKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<ArtifactStat> {
+    const target = this.file(key);
+    const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const handle = await fs.open(tmp, 'w');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      throw new StorageError(`cannot write artifact ${key}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return { size: bytes.byteLength, etag: etagOf(bytes) };
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await fs.readFile(this.file(key)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new StorageError(`cannot read artifact ${key}: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+    }
+  }
+
+  async stat(key: string): Promise<ArtifactStat | null> {
+    const bytes = await this.get(key);
+    return bytes && { size: bytes.byteLength, etag: etagOf(bytes) };
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const dir = this.file(prefix);
+    const out: string[] = [];
+    const walk = async (d: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(d, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        if (e.name.includes('.tmp-')) continue;
+        if (e.isDirectory()) await walk(path.join(d, e.name), `${rel}/${e.name}`);
+        else out.push(`${rel}/${e.name}`);
+      }
+    };
+    await walk(dir, prefix);
+    return out.sort();
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await fs.rm(this.file(prefix), { recursive: true, force: true });
+  }
+}
+
+export function etagOf(bytes: Uint8Array): string {
+  return `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+}

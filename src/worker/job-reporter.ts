@@ -1,0 +1,106 @@
+// Adapts the engine's callbacks to Redis and the artifact store: metrics batches, samples, checkpoints, progress.
+import type { JobStore } from '../jobs/job-store.js';
+import type { MetricsStore } from '../jobs/metrics-store.js';
+import type { EventLog } from '../jobs/event-log.js';
+import type { ArtifactIndex } from '../jobs/artifact-index.js';
+import type { LossPoint } from '../contract/job.js';
+import type { TrainerEvents } from '../gan/trainer.js';
+
+export interface ReporterDeps {
+  jobs: JobStore;
+  metrics: MetricsStore;
+  events: EventLog;
+  artifacts: ArtifactIndex;
+}
+
+/** How often buffered metrics reach Redis (and the cancel flag is read). */
+const FLUSH_MS = 1000;
+
+export class JobReporter {
+  private buffer: LossPoint[] = [];
+  private lastFlush = Date.now();
+  private rateFrom: { at: number; iteration: number };
+  private itPerSec: number | null = null;
+  readonly abort = new AbortController();
+  /** Set when the job record is gone (deleted) or a cancel was requested. */
+  stopReason: 'cancelled' | 'deleted' | null = null;
+
+  constructor(
+    private readonly deps: ReporterDeps,
+    private readonly jobId: string,
+    private readonly iterations: number,
+    startIteration: number,
+    /** Iterations already published as metrics events before a resume: not published twice. */
+    private publishedUpTo: number,
+    /** Checked before every write: false once this worker no longer owns the job. */
+    private readonly ownsJob: () => Promise<boolean> = async () => true,
+  ) {
+    this.rateFrom = { at: Date.now(), iteration: startIteration };
+  }
+
+  get callbacks(): TrainerEvents {
+    return {
+      onMetrics: async (m) => {
+        this.buffer.push(m);
+        if (Date.now() - this.lastFlush >= FLUSH_MS || m.iteration === this.iterations) await this.flush();
+      },
+      onSample: async ({ iteration, png }) => {
+        await this.flush();
+        if (!(await this.ownsJob())) return;
+        const s = await this.deps.artifacts.addSample(this.jobId, iteration, png);
+        await this.deps.events.append(this.jobId, 'sample', { id: s.id, iteration, url: `/samples/${s.id}.png`, createdAt: s.createdAt });
+      },
+      onCheckpoint: async ({ iteration, files }) => {
+        await this.flush();
+        if (!(await this.ownsJob())) return;
+        const c = await this.deps.artifacts.addCheckpoint(this.jobId, iteration, files);
+        await this.deps.events.append(this.jobId, 'checkpoint', { iteration, size: c.size, createdAt: c.createdAt });
+      },
+    };
+  }
+
+  /** Writes buffered metrics, progress and events; reads the cancel flag. */
+  async flush(): Promise<void> {
+    this.lastFlush = Date.now();
+    const points = this.buffer;
+    if (points.length === 0) return;
+    this.buffer = [];
+    if (!(await this.ownsJob())) {
+      this.abort.abort();
+      return;
+    }
+    const last = points[points.length - 1]!;
+    const now = Date.now();
+    if (now - this.rateFrom.at >= 500) {
+      this.itPerSec = ((last.iteration - this.rateFrom.iteration) * 1000) / (now - this.rateFrom.at);
+      this.rateFrom = { at: now, iteration: last.iteration };
+    }
+    await this.deps.metrics.write(this.jobId, points);
+    const exists = await this.deps.jobs.updateIfExists(this.jobId, {
+      iteration: last.iteration,
+      itPerSec: this.itPerSec,
+      latest: { dLoss: last.dLoss, dAcc: last.dAcc, gLoss: last.gLoss },
+    });
+    if (!exists) {
+      this.stopReason = 'deleted';
+      this.abort.abort();
+      return;
+    }
+    const fresh = points.filter((p) => p.iteration > this.publishedUpTo);
+    if (fresh.length) {
+      await this.deps.events.append(this.jobId, 'metrics', { points: fresh });
+      this.publishedUpTo = fresh[fresh.length - 1]!.iteration;
+    }
+    await this.deps.events.append(this.jobId, 'progress', {
+      iteration: last.iteration,
+      iterations: this.iterations,
+      itPerSec: this.itPerSec,
+      etaSeconds: this.itPerSec ? Math.round((this.iterations - last.iteration) / this.itPerSec) : null,
+    });
+    const record = await this.deps.jobs.get(this.jobId);
+    if (record?.cancelRequested) {
+      this.stopReason = 'cancelled';
+      this.abort.abort();
+    }
+  }
+}

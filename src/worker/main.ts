@@ -1,0 +1,78 @@
+// The worker process: one BullMQ worker, concurrency 1 (one GPU or CPU core), training jobs with the engine.
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import os from 'node:os';
+import { loadEnv, ConfigError } from '../config/env.js';
+import { initBackend } from '../gan/backend.js';
+import { QUEUE_NAME, type TrainJobData } from '../contract/job.js';
+import { JobStore } from '../jobs/job-store.js';
+import { MetricsStore } from '../jobs/metrics-store.js';
+import { EventLog } from '../jobs/event-log.js';
+import { ArtifactIndex } from '../jobs/artifact-index.js';
+import { FsArtifactStore } from '../storage/fs-artifact-store.js';
+import { createTrainProcessor } from './train-processor.js';
+
+/**
+ * Lock and stall settings for jobs that run for hours: the lock is renewed every lockDuration/2 while the event loop
+ * turns (the engine yields after every iteration); a worker that dies loses the job after at most lockDuration, and
+ * a job is failed only after it stalled maxStalledCount times.
+ */
+export const WORKER_LOCK = { lockDuration: 60_000, stalledInterval: 30_000, maxStalledCount: 5 };
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ganforge-worker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = pino({ level: env.LOG_LEVEL, base: { role: 'worker', pid: process.pid } });
+  const backend = await initBackend(env.GANFORGE_BACKEND);
+  log.info({ backend }, `backend ${backend.name} (${backend.provider})`);
+
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const store = new FsArtifactStore(env.GANFORGE_DATA_DIR);
+  const shutdown = new AbortController();
+  const deps = {
+    jobs: new JobStore(redis, env.GANFORGE_PREFIX),
+    metrics: new MetricsStore(redis, env.GANFORGE_PREFIX),
+    events: new EventLog(redis, env.GANFORGE_PREFIX),
+    artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
+    log,
+    backend: backend.name,
+    shutdown: shutdown.signal,
+  };
+  const worker = new Worker<TrainJobData>(QUEUE_NAME, createTrainProcessor(deps), {
+    connection: redis.duplicate(),
+    prefix: env.GANFORGE_PREFIX,
+    concurrency: 1,
+    name: `${os.hostname()}:${process.pid}`,
+    ...WORKER_LOCK,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('ready', () => log.info({ queue: QUEUE_NAME, prefix: env.GANFORGE_PREFIX }, 'worker ready'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: checkpointing the current job and handing it back');
+    shutdown.abort();
+    await worker.close();
+    await redis.quit();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`ganforge-worker: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+// Runs one queued training job: resume from the latest checkpoint, train with the engine, record the outcome.
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { GanTrainer, TrainingDivergedError } from '../gan/trainer.js';
+import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
+import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
+import { DatasetError, loadDataset } from '../gan/datasets/index.js';
+import type { DatasetName } from '../gan/train-config.js';
+import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
+import { JobReporter, type ReporterDeps } from './job-reporter.js';
+
+export interface ProcessorDeps extends ReporterDeps {
+  log: Logger;
+  backend: string;
+  /** Aborted when the worker shuts down: the job checkpoints and goes back to the queue. */
+  shutdown: AbortSignal;
+}
+
+/** Errors that another attempt cannot fix. */
+const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError];
+
+const datasets = new Map<DatasetName, Promise<Dataset>>();
+function cachedDataset(name: DatasetName): Promise<Dataset> {
+  let d = datasets.get(name);
+  if (!d) {
+    d = loadDataset(name);
+    d.catch(() => datasets.delete(name));
+    datasets.set(name, d);
+  }
+  return d;
+}
+
+export function createTrainProcessor(deps: ProcessorDeps) {
+  const { jobs, events, artifacts, log } = deps;
+
+  const finish = async (jobId: string, status: JobStatus, error: string | null = null) => {
+    await jobs.updateIfExists(jobId, { status, error, finishedAt: new Date().toISOString(), itPerSec: null });
+    await events.append(jobId, 'status', { status, error });
+  };
+
+  return async function processTrainJob(job: Job<TrainJobData>, token?: string): Promise<{ status: JobStatus }> {
+    const { jobId, spec } = job.data;
+    const jlog = log.child({ jobId, attempt: job.attemptsMade + 1 });
+    const record = await jobs.get(jobId);
+    if (!record) {
+      jlog.warn('job record is gone (deleted); skipping');
+      return { status: 'cancelled' };
+    }
+    if (isTerminal(record.status)) return { status: record.status };
+    if (record.cancelRequested) {
+      await finish(jobId, 'cancelled');
+      return { status: 'cancelled' };
+    }
+
+    let trainer: GanTrainer | undefined;
+    try {
+      const dataset = await cachedDataset(spec.dataset);
+      const latest = await artifacts.getCheckpoint(jobId);
+      const checkpoint = latest ? await artifacts.readCheckpoint(latest) : undefined;
+      const { name: _name, ...config } = spec;
+      trainer = await GanTrainer.create({ config, dataset, checkpoint });
+      const start = trainer.iteration;
+      jlog.info({ backend: deps.backend, dataset: describeDataset(dataset), resumeFrom: latest?.iteration ?? null }, 'training');
+      await jobs.updateIfExists(jobId, {
+        status: 'running',
+        startedAt: record.startedAt ?? new Date().toISOString(),
+        backend: deps.backend,
+        dataset: { name: dataset.name, source: dataset.source, count: dataset.count },
+        iteration: start,
+        error: null,
+      });
+      await events.append(jobId, 'status', { status: 'running', error: null, resumedFrom: latest?.iteration ?? null });
+
+      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration);
+      const onShutdown = () => reporter.abort.abort();
+      deps.shutdown.addEventListener('abort', onShutdown);
+      let result;
+      try {
+        result = await trainer.run(reporter.callbacks, reporter.abort.signal);
+        await reporter.flush();
+      } finally {
+        deps.shutdown.removeEventListener('abort', onShutdown);
+      }
+
+      if (!result.stopped) {
+        await finish(jobId, 'completed');
+        jlog.info({ iteration: result.iteration }, 'completed');
+        return { status: 'completed' };
+      }
+      if (reporter.stopReason === 'deleted') return { status: 'cancelled' };
+      if (reporter.stopReason === 'cancelled') {
+        await finish(jobId, 'cancelled');
+        jlog.info({ iteration: result.iteration }, 'cancelled');
+        return { status: 'cancelled' };
+      }
+      // Shutting down: save where we are and hand the job back for another worker to continue at once.
+      await reporter.callbacks.onCheckpoint!({ iteration: trainer.iteration, files: await trainer.checkpoint() });
+      await jobs.updateIfExists(jobId, { status: 'queued', itPerSec: null });
+      await events.append(jobId, 'status', { status: 'queued', error: null });
+      await job.moveToWait(token);
+      jlog.info({ iteration: result.iteration }, 'handed back to the queue at shutdown');
+      throw new WaitingError();
+    } catch (err) {
+      if (err instanceof WaitingError) throw err;
+      const permanent = PERMANENT.some((E) => err instanceof E) || err instanceof UnrecoverableError;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const message = err instanceof Error ? err.message : String(err);
+      if (permanent || lastAttempt) {
+        jlog.error({ err }, 'failed');
+        await finish(jobId, 'failed', message);
+        throw permanent ? new UnrecoverableError(message) : err;
+      }
+      jlog.warn({ err }, 'attempt failed; will retry');
+      await jobs.updateIfExists(jobId, { status: 'queued', error: `attempt ${job.attemptsMade + 1} failed: ${message}` });
+      throw err;
+    } finally {
+      trainer?.dispose();
+    }
+  };
+}
