@@ -23,6 +23,14 @@ export const envSchema = z.object({
   GANFORGE_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   /** How many queued + running jobs the API accepts before answering 429. */
   GANFORGE_MAX_ACTIVE_JOBS: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Worker lock settings, chosen for jobs that train for hours: the lock is renewed every half lockDuration while
+   * the worker lives; a killed worker's job is taken over within lockDuration + stalledInterval; a job is failed only
+   * after it stalled more than maxStalledCount times.
+   */
+  GANFORGE_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(60_000),
+  GANFORGE_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  GANFORGE_MAX_STALLED: z.coerce.number().int().min(0).default(5),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 });

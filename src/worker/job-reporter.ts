@@ -23,7 +23,7 @@ export class JobReporter {
   private itPerSec: number | null = null;
   readonly abort = new AbortController();
   /** Set when the job record is gone (deleted) or a cancel was requested. */
-  stopReason: 'cancelled' | 'deleted' | null = null;
+  stopReason: 'cancelled' | 'deleted' | 'lost' | null = null;
 
   constructor(
     private readonly deps: ReporterDeps,
@@ -66,6 +66,7 @@ export class JobReporter {
     if (points.length === 0) return;
     this.buffer = [];
     if (!(await this.ownsJob())) {
+      this.stopReason = 'lost';
       this.abort.abort();
       return;
     }

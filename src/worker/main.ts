@@ -13,13 +13,6 @@ import { ArtifactIndex } from '../jobs/artifact-index.js';
 import { FsArtifactStore } from '../storage/fs-artifact-store.js';
 import { createTrainProcessor } from './train-processor.js';
 
-/**
- * Lock and stall settings for jobs that run for hours: the lock is renewed every lockDuration/2 while the event loop
- * turns (the engine yields after every iteration); a worker that dies loses the job after at most lockDuration, and
- * a job is failed only after it stalled maxStalledCount times.
- */
-export const WORKER_LOCK = { lockDuration: 60_000, stalledInterval: 30_000, maxStalledCount: 5 };
-
 async function main(): Promise<void> {
   let env;
   try {
@@ -44,6 +37,8 @@ async function main(): Promise<void> {
     events: new EventLog(redis, env.GANFORGE_PREFIX),
     artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
     log,
+    redis,
+    lockKey: (jobId: string) => `${env.GANFORGE_PREFIX}:${QUEUE_NAME}:${jobId}:lock`,
     backend: backend.name,
     shutdown: shutdown.signal,
   };
@@ -52,7 +47,10 @@ async function main(): Promise<void> {
     prefix: env.GANFORGE_PREFIX,
     concurrency: 1,
     name: `${os.hostname()}:${process.pid}`,
-    ...WORKER_LOCK,
+    // The engine yields after every iteration, so lock renewals run while a job trains (see env.ts for the values).
+    lockDuration: env.GANFORGE_LOCK_DURATION_MS,
+    stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS,
+    maxStalledCount: env.GANFORGE_MAX_STALLED,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('ready', () => log.info({ queue: QUEUE_NAME, prefix: env.GANFORGE_PREFIX }, 'worker ready'));

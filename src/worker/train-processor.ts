@@ -1,6 +1,7 @@
 // Runs one queued training job: resume from the latest checkpoint, train with the engine, record the outcome.
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
 import { GanTrainer, TrainingDivergedError } from '../gan/trainer.js';
 import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
 import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
@@ -11,6 +12,9 @@ import { JobReporter, type ReporterDeps } from './job-reporter.js';
 
 export interface ProcessorDeps extends ReporterDeps {
   log: Logger;
+  redis: Redis;
+  /** BullMQ's lock key of a job: it holds the token of the worker that owns the job. */
+  lockKey: (jobId: string) => string;
   backend: string;
   /** Aborted when the worker shuts down: the job checkpoints and goes back to the queue. */
   shutdown: AbortSignal;
@@ -71,7 +75,9 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       });
       await events.append(jobId, 'status', { status: 'running', error: null, resumedFrom: latest?.iteration ?? null });
 
-      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration);
+      // A worker frozen past its lock (and replaced) must not write into the job any more.
+      const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
+      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob);
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;
@@ -88,6 +94,10 @@ export function createTrainProcessor(deps: ProcessorDeps) {
         return { status: 'completed' };
       }
       if (reporter.stopReason === 'deleted') return { status: 'cancelled' };
+      if (reporter.stopReason === 'lost') {
+        jlog.warn({ iteration: result.iteration }, 'lost the job lock (another worker took over); stopped writing');
+        return { status: 'running' };
+      }
       if (reporter.stopReason === 'cancelled') {
         await finish(jobId, 'cancelled');
         jlog.info({ iteration: result.iteration }, 'cancelled');

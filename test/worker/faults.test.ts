@@ -1,0 +1,136 @@
+// Real faults against real worker processes: SIGKILL mid-job resumes exactly; SIGTERM hands the job back at once.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
+import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { JobStore } from '../../src/jobs/job-store.js';
+import { MetricsStore } from '../../src/jobs/metrics-store.js';
+import { EventLog } from '../../src/jobs/event-log.js';
+import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
+import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
+import { createTrainQueue, enqueueTraining } from '../../src/jobs/train-queue.js';
+import { jobSpecSchema, type JobRecord } from '../../src/contract/job.js';
+
+const prefix = uniquePrefix('faults');
+const redis = connect();
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-faults-'));
+// Short locks so that a killed worker's job is taken over within seconds in this test.
+const env = {
+  GANFORGE_PREFIX: prefix,
+  GANFORGE_DATA_DIR: dataDir,
+  GANFORGE_BACKEND: 'wasm',
+  GANFORGE_LOCK_DURATION_MS: '4000',
+  GANFORGE_STALLED_INTERVAL_MS: '1000',
+};
+const jobs = new JobStore(redis, prefix);
+const metrics = new MetricsStore(redis, prefix);
+const events = new EventLog(redis, prefix);
+const index = new ArtifactIndex(redis, prefix, new FsArtifactStore(dataDir));
+const queue = createTrainQueue(redis, prefix);
+const workers: Proc[] = [];
+
+after(async () => {
+  await Promise.all(workers.map((w) => stopProcess(w, 'SIGKILL')));
+  await queue.close();
+  await cleanup(redis, prefix);
+  redis.disconnect();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+function startWorker(): Proc {
+  const w = startProcess('src/worker/main.ts', env);
+  workers.push(w);
+  return w;
+}
+
+const spec = jobSpecSchema.parse({ iterations: 120, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 9 });
+
+async function submit(): Promise<string> {
+  const r = await jobs.create(spec);
+  await enqueueTraining(queue, { jobId: r.id, spec });
+  return r.id;
+}
+
+const finished = (id: string, timeoutMs = 180_000) =>
+  waitUntil(async () => {
+    const r = await jobs.get(id);
+    return r && ['completed', 'failed', 'cancelled'].includes(r.status) && r;
+  }, timeoutMs, `job ${id} to finish`);
+
+const reached = (id: string, iteration: number) =>
+  waitUntil(async () => ((await jobs.get(id))?.iteration ?? 0) >= iteration, 120_000, `iteration ${iteration}`);
+
+async function outcome(id: string, r: JobRecord) {
+  const { points } = await metrics.read(id, r.iteration, { since: 0, limit: 10_000, every: 1 });
+  const last = await index.getCheckpoint(id);
+  const files = await index.readCheckpoint(last!);
+  return { points, weights: Buffer.from(files.get('generator/weights.bin')!), dWeights: Buffer.from(files.get('discriminator/weights.bin')!) };
+}
+
+let reference: Awaited<ReturnType<typeof outcome>>;
+let referenceAttempts = -1;
+
+test('reference: an uninterrupted run', async () => {
+  const w = startWorker();
+  await w.waitFor(/worker ready/);
+  const id = await submit();
+  const r = await finished(id);
+  assert.equal(r.status, 'completed');
+  reference = await outcome(id, r);
+  referenceAttempts = (await queue.getJob(id))!.attemptsMade;
+  assert.equal(reference.points.length, 120);
+  assert.equal(await stopProcess(w), 0);
+});
+
+test('SIGKILL mid-job: another worker resumes from the last checkpoint; metrics and weights bit-identical', async () => {
+  const a = startWorker();
+  await a.waitFor(/worker ready/);
+  const id = await submit();
+  await reached(id, 50);
+  a.child.kill('SIGKILL');
+  const killedAt = Date.now();
+  await a.exited;
+  const b = startWorker();
+  const resumed = await waitUntil(async () => {
+    const evs = await events.read(id, '0', { count: 10_000 });
+    return evs.find((e) => e.event === 'status' && (e.data as { resumedFrom?: number }).resumedFrom != null);
+  }, 60_000, 'resume');
+  const secondsToResume = (Date.now() - killedAt) / 1000;
+  const r = await finished(id);
+  assert.equal(r.status, 'completed', r.error ?? '');
+  const got = await outcome(id, r);
+  assert.deepEqual(got.points, reference.points, 'losses of every iteration equal the uninterrupted run');
+  assert.ok(got.weights.equals(reference.weights), 'generator weights bit-identical');
+  assert.ok(got.dWeights.equals(reference.dWeights), 'discriminator weights bit-identical');
+  const resumedFrom = (resumed.data as { resumedFrom: number }).resumedFrom;
+  assert.ok(resumedFrom >= 40 && resumedFrom % 20 === 0);
+  console.log(`# SIGKILL: resumed from checkpoint ${resumedFrom} after ${secondsToResume.toFixed(1)} s`);
+  assert.equal(await stopProcess(b), 0);
+});
+
+test('SIGTERM: the worker checkpoints, hands the job back, exits 0; the other worker continues at once', async () => {
+  const a = startWorker();
+  await a.waitFor(/worker ready/);
+  const id = await submit();
+  await reached(id, 30);
+  const b = startWorker();
+  await b.waitFor(/worker ready/);
+  const termAt = Date.now();
+  assert.equal(await stopProcess(a, 'SIGTERM'), 0, a.output().slice(-2000));
+  const exitSeconds = (Date.now() - termAt) / 1000;
+  await waitUntil(async () => b.output().includes(id) && /training/.test(b.output()), 30_000, 'worker b to take the job');
+  const takeoverSeconds = (Date.now() - termAt) / 1000;
+  assert.ok(takeoverSeconds < 4, `taken over in ${takeoverSeconds}s, before the 4s lock would expire`);
+  const r = await finished(id);
+  assert.equal(r.status, 'completed');
+  const got = await outcome(id, r);
+  assert.deepEqual(got.points, reference.points);
+  assert.ok(got.weights.equals(reference.weights));
+  const job = await queue.getJob(id);
+  assert.equal(job?.attemptsMade, referenceAttempts, 'a graceful hand-back does not use up an attempt');
+  console.log(`# SIGTERM: worker exited in ${exitSeconds.toFixed(1)} s; job continued after ${takeoverSeconds.toFixed(1)} s`);
+  assert.equal(await stopProcess(b), 0);
+});
