@@ -66,8 +66,8 @@ function withExplicitTranspose(original: tf.KernelFunc): tf.KernelFunc {
     const { inputs, attrs } = args;
     const { transposeA, transposeB } = (attrs ?? {}) as unknown as MatMulAttrs;
     const { a, b } = inputs;
-    // Non-float inputs go straight to the original so it raises its own error.
-    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
+    // Anything unusual goes straight to the original so that it raises its own error.
+    if ((!transposeA && !transposeB) || a?.dtype !== 'float32' || b?.dtype !== 'float32') return original(args);
 
     const backend = args.backend as tf.KernelBackend;
     const temporaries: tf.TensorInfo[] = [];
