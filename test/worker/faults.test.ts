@@ -134,3 +134,30 @@ test('SIGTERM: the worker checkpoints, hands the job back, exits 0; the other wo
   console.log(`# SIGTERM: worker exited in ${exitSeconds.toFixed(1)} s; job continued after ${takeoverSeconds.toFixed(1)} s`);
   assert.equal(await stopProcess(b), 0);
 });
+
+test('a stale worker (SIGSTOP past its lock, then SIGCONT) writes nothing more into the job', async () => {
+  const a = startWorker();
+  await a.waitFor(/worker ready/);
+  const id = await submit();
+  await reached(id, 30);
+  a.child.kill('SIGSTOP');
+  const b = startWorker();
+  await waitUntil(async () => /training/.test(b.output()) && b.output().includes(id), 60_000, 'worker b to take over');
+  await reached(id, 70);
+  a.child.kill('SIGCONT');
+  await a.waitFor(/lost the job lock/, 30_000);
+  const r = await finished(id);
+  assert.equal(r.status, 'completed');
+  const got = await outcome(id, r);
+  assert.deepEqual(got.points, reference.points);
+  const evs = await events.read(id, '0', { count: 10_000 });
+  const sampleIterations = evs.filter((e) => e.event === 'sample').map((e) => (e.data as { iteration: number }).iteration);
+  const ckptIterations = evs.filter((e) => e.event === 'checkpoint').map((e) => (e.data as { iteration: number }).iteration);
+  // The takeover redoes iterations after the last checkpoint once; nothing after that comes twice.
+  const after70 = (xs: number[]) => xs.filter((x) => x > 70);
+  assert.deepEqual(after70(sampleIterations), [80, 100, 120]);
+  assert.deepEqual(after70(ckptIterations), [80, 100, 120]);
+  const statuses = evs.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status);
+  assert.equal(statuses.filter((s) => s === 'completed').length, 1);
+  await Promise.all([stopProcess(a), stopProcess(b)]);
+});
