@@ -37,9 +37,10 @@ function cachedDataset(name: DatasetName): Promise<Dataset> {
 export function createTrainProcessor(deps: ProcessorDeps) {
   const { jobs, events, artifacts, log } = deps;
 
+  // The event goes first: an SSE follower that sees a terminal record knows the stream already holds its last event.
   const finish = async (jobId: string, status: JobStatus, error: string | null = null) => {
-    await jobs.updateIfExists(jobId, { status, error, finishedAt: new Date().toISOString(), itPerSec: null });
     await events.append(jobId, 'status', { status, error });
+    await jobs.updateIfExists(jobId, { status, error, finishedAt: new Date().toISOString(), itPerSec: null });
   };
 
   return async function processTrainJob(job: Job<TrainJobData>, token?: string): Promise<{ status: JobStatus }> {

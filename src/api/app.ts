@@ -1,0 +1,56 @@
+// buildApp(config): the API as a Fastify instance, ready for app.inject in tests or listen() in server.ts.
+import crypto from 'node:crypto';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Env } from '../config/env.js';
+import errorHandler, { handleFrameworkError } from './plugins/error-handler.js';
+import infrastructure from './plugins/infrastructure.js';
+import services from './plugins/services.js';
+import swagger from './plugins/swagger.js';
+import artifactsRoutes from './routes/artifacts-routes.js';
+import eventsRoutes from './routes/events-routes.js';
+import healthRoutes from './routes/health-routes.js';
+import jobsRoutes from './routes/jobs-routes.js';
+import metricsRoutes from './routes/metrics-routes.js';
+import dashboard from '../dashboard/dashboard-plugin.js';
+
+export interface BuildAppOptions {
+  env: Env;
+  /** Fastify's logger option; defaults to pino at LOG_LEVEL. Tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function buildApp({ env, logger }: BuildAppOptions) {
+  const app = Fastify({
+    logger: logger ?? { level: env.LOG_LEVEL },
+    bodyLimit: env.GANFORGE_BODY_LIMIT,
+    // A caller's x-request-id (when it looks like an id) ties our logs to theirs; it is echoed on every response.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    },
+    frameworkErrors: handleFrameworkError,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: any other body is 415 rather than a string that then fails validation.
+  app.removeContentTypeParser('text/plain');
+
+  app.register(errorHandler);
+  app.register(infrastructure, { env });
+  app.register(services, { env });
+  app.register(swagger);
+  app.register(healthRoutes);
+  app.register(jobsRoutes);
+  app.register(metricsRoutes);
+  app.register(eventsRoutes);
+  app.register(artifactsRoutes);
+  app.register(dashboard);
+  return app;
+}
+
+export type App = ReturnType<typeof buildApp>;

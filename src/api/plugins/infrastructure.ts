@@ -1,0 +1,64 @@
+// Creates the Redis client, the stores and the train queue once, decorates them onto the app, closes them on close.
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Env } from '../../config/env.js';
+import type { TrainJobData } from '../../contract/job.js';
+import { ArtifactIndex } from '../../jobs/artifact-index.js';
+import { EventLog } from '../../jobs/event-log.js';
+import { JobStore } from '../../jobs/job-store.js';
+import { MetricsStore } from '../../jobs/metrics-store.js';
+import { createTrainQueue } from '../../jobs/train-queue.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { FsArtifactStore } from '../../storage/fs-artifact-store.js';
+
+export interface Infrastructure {
+  redis: Redis;
+  jobs: JobStore;
+  metrics: MetricsStore;
+  events: EventLog;
+  artifacts: ArtifactIndex;
+  store: ArtifactStore;
+  queue: Queue<TrainJobData>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    infra: Infrastructure;
+  }
+}
+
+export default fp(
+  async (app, opts: { env: Env }) => {
+    const { env } = opts;
+    // Fail requests fast while Redis is away instead of queueing them for ever: the API answers 5xx, readyz 503.
+    const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+    let lastError = '';
+    redis.on('error', (err: Error) => {
+      // ioredis reports every failed reconnect; one line per distinct error is enough.
+      if (err.message !== lastError) app.log.warn({ err }, 'redis connection error');
+      lastError = err.message;
+    });
+    redis.on('ready', () => (lastError = ''));
+    const store = new FsArtifactStore(env.GANFORGE_DATA_DIR);
+    const queue = createTrainQueue(redis, env.GANFORGE_PREFIX);
+    queue.on('error', () => {}); // the shared connection's errors are logged above
+
+    app.decorate('infra', {
+      redis,
+      jobs: new JobStore(redis, env.GANFORGE_PREFIX),
+      metrics: new MetricsStore(redis, env.GANFORGE_PREFIX),
+      events: new EventLog(redis, env.GANFORGE_PREFIX),
+      artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
+      store,
+      queue,
+    });
+
+    app.addHook('onClose', async () => {
+      await queue.close();
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
+    });
+  },
+  { name: 'infrastructure' },
+);

@@ -1,0 +1,37 @@
+// Builds the API's services from the infrastructure and decorates them onto the app for the routes.
+import fp from 'fastify-plugin';
+import type { Env } from '../../config/env.js';
+import { ArtifactsService } from '../services/artifacts-service.js';
+import { EventFollower } from '../services/event-follower.js';
+import { HealthService } from '../services/health-service.js';
+import { JobsService } from '../services/jobs-service.js';
+import { MetricsService } from '../services/metrics-service.js';
+
+export interface Services {
+  jobs: JobsService;
+  metrics: MetricsService;
+  artifacts: ArtifactsService;
+  events: EventFollower;
+  health: HealthService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export default fp(
+  async (app, opts: { env: Env }) => {
+    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue } = app.infra;
+    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: opts.env.GANFORGE_MAX_ACTIVE_JOBS });
+    app.decorate('services', {
+      jobs,
+      metrics: new MetricsService({ jobs, metrics }),
+      artifacts: new ArtifactsService({ jobs, index: artifacts, store }),
+      events: new EventFollower({ jobs: jobStore, events }),
+      health: new HealthService({ redis, timeoutMs: 1_000 }),
+    });
+  },
+  { name: 'services', dependencies: ['infrastructure'] },
+);

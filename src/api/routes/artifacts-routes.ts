@@ -1,0 +1,153 @@
+// Samples (PNG grids), checkpoints and the generator of a job: tf.loadLayersModel can load it straight from here.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  SAMPLE_FILE,
+  binarySchema,
+  checkpointListSchema,
+  generatorQuerySchema,
+  layersModelSchema,
+  sampleListSchema,
+  sampleParamsSchema,
+} from '../schemas/artifact-schemas.js';
+import { jobParamsSchema } from '../schemas/job-schemas.js';
+import { withHeaders } from '../schemas/openapi-transforms.js';
+import { jsonResponse, problemResponses } from '../schemas/responses.js';
+import { toCheckpointView, toSampleView } from '../views/job-view.js';
+
+const tags = ['artifacts'];
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const str = { type: 'string' };
+
+/** True when an If-None-Match header lists this strong ETag (or is `*`). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/jobs/:id/samples',
+    {
+      schema: {
+        operationId: 'listJobSamples',
+        summary: "A job's sample grids, by iteration",
+        tags,
+        params: jobParamsSchema,
+        response: { 200: jsonResponse('Samples', sampleListSchema), ...problemResponses({ 404: 'No such job' }) },
+      },
+    },
+    async (request) => ({ samples: (await app.services.artifacts.listSamples(request.params.id)).map(toSampleView) }),
+  );
+
+  app.get(
+    '/samples/:file',
+    {
+      schema: {
+        operationId: 'getSampleImage',
+        summary: 'A sample grid as PNG (immutable: cache it for ever)',
+        tags,
+        params: sampleParamsSchema,
+        response: {
+          200: withHeaders(
+            { description: 'The PNG', content: { 'image/png': { schema: binarySchema('PNG image') } } },
+            {
+              ETag: { description: 'Strong validator', schema: str },
+              'Cache-Control': { description: IMMUTABLE, schema: str },
+              'X-Content-Type-Options': { description: 'nosniff', schema: str },
+            },
+          ),
+          304: withHeaders(z.undefined().describe('Not modified (If-None-Match matched)'), {
+            ETag: { description: 'Strong validator', schema: str },
+          }),
+          ...problemResponses({ 404: 'No such sample' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const sample = await app.services.artifacts.getSample(SAMPLE_FILE.exec(request.params.file)![1]!);
+      if (matches(request.headers['if-none-match'], sample.etag)) {
+        return reply.code(304).header('etag', sample.etag).header('cache-control', IMMUTABLE).send(undefined);
+      }
+      const bytes = await app.services.artifacts.readSample(sample);
+      return reply
+        .type('image/png')
+        .header('etag', sample.etag)
+        .header('cache-control', IMMUTABLE)
+        .header('x-content-type-options', 'nosniff')
+        .send(Buffer.from(bytes));
+    },
+  );
+
+  app.get(
+    '/jobs/:id/checkpoints',
+    {
+      schema: {
+        operationId: 'listJobCheckpoints',
+        summary: "A job's checkpoints, by iteration",
+        tags,
+        params: jobParamsSchema,
+        response: { 200: jsonResponse('Checkpoints', checkpointListSchema), ...problemResponses({ 404: 'No such job' }) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      return { checkpoints: (await app.services.artifacts.listCheckpoints(id)).map((c) => toCheckpointView(id, c)) };
+    },
+  );
+
+  app.get(
+    '/jobs/:id/generator/model.json',
+    {
+      schema: {
+        operationId: 'getGeneratorModel',
+        summary: "The generator's model.json (latest checkpoint, or ?iteration=N)",
+        description:
+          "Its weights path names the same checkpoint's weights.bin, so tf.loadLayersModel(this URL) never mixes " +
+          'checkpoints even when a newer one appears meanwhile.',
+        tags,
+        params: jobParamsSchema,
+        querystring: generatorQuerySchema,
+        response: {
+          200: withHeaders(jsonResponse('TensorFlow.js layers model', layersModelSchema), {
+            'X-Checkpoint-Iteration': { description: 'Iteration of the checkpoint served', schema: { type: 'integer' } },
+          }),
+          ...problemResponses({ 400: 'Invalid iteration', 404: 'No such job, or no checkpoint (at that iteration) yet' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { iteration, model } = await app.services.artifacts.generatorModel(request.params.id, request.query.iteration);
+      // The latest one changes as training goes on; a pinned iteration never does.
+      reply.header('cache-control', request.query.iteration === undefined ? 'no-cache' : IMMUTABLE);
+      return reply.type('application/json; charset=utf-8').header('x-checkpoint-iteration', String(iteration)).send(model);
+    },
+  );
+
+  app.get(
+    '/jobs/:id/generator/weights.bin',
+    {
+      schema: {
+        operationId: 'getGeneratorWeights',
+        summary: "The generator's weights (latest checkpoint, or ?iteration=N)",
+        tags,
+        params: jobParamsSchema,
+        querystring: generatorQuerySchema,
+        response: {
+          200: { description: 'Weights', content: { 'application/octet-stream': { schema: binarySchema('float32 weights') } } },
+          ...problemResponses({ 400: 'Invalid iteration', 404: 'No such job, or no checkpoint (at that iteration) yet' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { bytes } = await app.services.artifacts.generatorWeights(request.params.id, request.query.iteration);
+      reply.header('cache-control', request.query.iteration === undefined ? 'no-cache' : IMMUTABLE);
+      return reply.type('application/octet-stream').send(Buffer.from(bytes));
+    },
+  );
+};
+
+export default artifactsRoutes;

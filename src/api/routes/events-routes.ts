@@ -1,0 +1,109 @@
+// GET /jobs/:id/events: Server-Sent Events replaying a job's event stream, then following it until the job ends.
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { JOB_EVENTS } from '../../contract/job.js';
+import { STREAM_ID, type JobEvent } from '../../jobs/event-log.js';
+import { jobParamsSchema } from '../schemas/job-schemas.js';
+import { problemResponses } from '../schemas/responses.js';
+
+const POLL_MS = 250;
+const HEARTBEAT_MS = 15_000;
+
+const headersSchema = z.looseObject({
+  'last-event-id': z
+    .string()
+    .regex(STREAM_ID, 'not an event id sent by this stream')
+    .optional()
+    .describe('Resume after this event (browsers send it when they reconnect)'),
+});
+
+const streamSchema = z.string().describe(
+  `text/event-stream: events ${JOB_EVENTS.join(', ')}, each with id (a Redis stream id), event and a JSON data line; ` +
+    'comment lines as heartbeats every 15 s. The stream ends after a status event with a terminal status.',
+);
+
+function frame(e: JobEvent): string {
+  return `id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
+}
+
+/** Writes, waiting for the socket to drain when the client reads slowly; false once the client is gone. */
+async function write(raw: ServerResponse, chunk: string, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted || raw.destroyed) return false;
+  if (raw.write(chunk)) return true;
+  try {
+    await once(raw, 'drain', { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Open streams, ended (synchronously, before the server stops accepting) so app.close() does not wait for clients.
+  const open = new Map<AbortController, ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const [ac, raw] of open) {
+      ac.abort();
+      raw.end();
+    }
+  });
+
+  app.get(
+    '/jobs/:id/events',
+    {
+      // A HEAD would open a stream with nothing to send it to.
+      exposeHeadRoute: false,
+      schema: {
+        operationId: 'streamJobEvents',
+        summary: "A job's events, live (Server-Sent Events)",
+        description:
+          'Replays the job\'s events from the start (or after Last-Event-ID), then follows new ones: progress, metrics, ' +
+          'sample, checkpoint and status. Ends after a terminal status event, or right after the replay when the job ' +
+          'has already finished; 204 when a finished job has nothing after Last-Event-ID.',
+        tags: ['artifacts'],
+        params: jobParamsSchema,
+        headers: headersSchema,
+        response: {
+          200: { description: 'Event stream', content: { 'text/event-stream': { schema: streamSchema } } },
+          204: z.undefined().describe('The job has finished and there is no event after Last-Event-ID (EventSource stops reconnecting)'),
+          ...problemResponses({ 400: 'Malformed Last-Event-ID', 404: 'No such job' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const afterId = request.headers['last-event-id'] ?? '0';
+      if (await app.services.events.isExhausted(id, afterId)) return reply.code(204).send();
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(request.id),
+        // The socket is not reused after a stream: nothing keeps a closing server waiting for it.
+        connection: 'close',
+      });
+      const ac = new AbortController();
+      open.set(ac, raw);
+      raw.on('close', () => ac.abort());
+      const heartbeat = setInterval(() => void write(raw, ': heartbeat\n\n', ac.signal), HEARTBEAT_MS);
+      try {
+        await write(raw, 'retry: 2000\n\n', ac.signal);
+        for await (const e of app.services.events.follow(id, { afterId, pollMs: POLL_MS, signal: ac.signal })) {
+          if (!(await write(raw, frame(e), ac.signal))) break;
+        }
+      } catch (err) {
+        if (!ac.signal.aborted) request.log.warn({ err }, 'event stream failed');
+      } finally {
+        clearInterval(heartbeat);
+        open.delete(ac);
+        raw.end();
+      }
+    },
+  );
+};
+
+export default eventsRoutes;

@@ -1,0 +1,88 @@
+// Zod schemas of metrics, samples, checkpoints and generator routes.
+import { z } from 'zod';
+import { LIMITS } from '../../gan/train-config.js';
+import { lossValueSchema } from './job-schemas.js';
+
+export const metricsQuerySchema = z.object({
+  since: z.coerce.number().int().min(0).max(LIMITS.iterations.max).default(0).describe('Points after this iteration'),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  every: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.iterations.max)
+    .default(1)
+    .describe('One point per this many iterations, each the mean of its window'),
+  format: z.enum(['json', 'csv']).optional().describe('csv answers text/csv (so does Accept: text/csv)'),
+});
+
+export const lossPointSchema = z.object({
+  iteration: z.number().int().min(1),
+  dLoss: lossValueSchema,
+  dAcc: lossValueSchema,
+  gLoss: lossValueSchema,
+});
+
+export const metricsSchema = z
+  .object({
+    jobId: z.uuid(),
+    points: z.array(lossPointSchema),
+    nextSince: z.number().int().nullable().describe('Pass as ?since= for more points; null when none are recorded yet'),
+  })
+  .meta({ id: 'Metrics' });
+
+export const METRICS_CSV_HEADER = 'iteration,dLoss,dAcc,gLoss';
+export const metricsCsvSchema = z.string().describe(`CSV with the header line ${METRICS_CSV_HEADER}`);
+
+export const sampleListSchema = z
+  .object({
+    samples: z.array(
+      z.object({
+        id: z.uuid(),
+        iteration: z.number().int().min(0),
+        url: z.string().describe('/samples/<id>.png'),
+        createdAt: z.iso.datetime(),
+      }),
+    ),
+  })
+  .meta({ id: 'SampleList' });
+
+export const SAMPLE_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})\.png$/;
+export const sampleParamsSchema = z.object({
+  file: z.string().regex(SAMPLE_FILE).describe('<sample id>.png'),
+});
+
+export const checkpointListSchema = z
+  .object({
+    checkpoints: z.array(
+      z.object({
+        iteration: z.number().int().min(0),
+        size: z.number().int().min(0).describe('Bytes of all the checkpoint files'),
+        createdAt: z.iso.datetime(),
+        url: z.string().describe("The checkpoint's generator, loadable with tf.loadLayersModel"),
+      }),
+    ),
+  })
+  .meta({ id: 'CheckpointList' });
+
+export const generatorQuerySchema = z.object({
+  iteration: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(LIMITS.iterations.max)
+    .optional()
+    .describe("A checkpoint's iteration; the latest checkpoint when absent"),
+});
+
+export const layersModelSchema = z
+  .looseObject({
+    format: z.string().optional(),
+    modelTopology: z.unknown().optional(),
+    weightsManifest: z.array(z.looseObject({ paths: z.array(z.string()), weights: z.array(z.unknown()) })),
+  })
+  .meta({ id: 'LayersModel', description: 'TensorFlow.js layers model (model.json)' });
+
+/** Bytes sent as they are (fastify never serializes a Buffer); described as a binary string. */
+export const binarySchema = (what: string) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array).meta({ type: 'string', format: 'binary', description: what });

@@ -1,0 +1,75 @@
+// Zod schemas of the job resources: what POST /jobs accepts and what the job routes answer.
+import { z } from 'zod';
+import { JOB_STATUSES, jobIdSchema, jobSpecSchema } from '../../contract/job.js';
+import { trainConfigSchema } from '../../gan/train-config.js';
+
+export const jobParamsSchema = z.object({
+  id: jobIdSchema.describe('Job id (UUID v4). A malformed id names no job: 404.'),
+});
+
+/** The job spec, except that an absent seed means "pick one" (the picked seed is recorded in the job's spec). */
+export const createJobBodySchema = jobSpecSchema
+  .extend({
+    seed: trainConfigSchema.shape.seed
+      .unwrap()
+      .optional()
+      .describe('Random seed; when absent a random one is picked and recorded in the spec, so a run can be repeated'),
+  })
+  .meta({ id: 'CreateJob', description: 'Training hyperparameters; every field is optional, unknown fields are rejected' });
+
+export const jobSpecOutputSchema = jobSpecSchema.meta({ id: 'JobSpec', description: 'The complete spec the job trains with' });
+
+const isoDate = z.iso.datetime();
+/** A loss or accuracy; JSON has no NaN or Infinity, so a diverged value is null. */
+export const lossValueSchema = z.number().nullable();
+const lossesSchema = z.object({ dLoss: lossValueSchema, dAcc: lossValueSchema, gLoss: lossValueSchema });
+
+export const jobResourceSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    status: z.enum(JOB_STATUSES),
+    spec: jobSpecOutputSchema,
+    progress: z.object({
+      iteration: z.number().int().min(0).describe('Completed iterations'),
+      iterations: z.number().int().min(1),
+      itPerSec: z.number().nullable().describe('Recent training speed; null before the first report'),
+      etaSeconds: z.number().int().min(0).nullable().describe('Estimated seconds to completion while running'),
+    }),
+    latest: lossesSchema.nullable().describe('Losses of the last completed iteration'),
+    createdAt: isoDate,
+    startedAt: isoDate.nullable(),
+    finishedAt: isoDate.nullable(),
+    error: z.string().nullable(),
+    cancelRequested: z.boolean().describe('A cancel was asked for; the worker stops the run at its next check'),
+    backend: z.string().nullable().describe('TensorFlow.js backend the worker trains on'),
+    dataset: z.object({ name: z.string(), source: z.string(), count: z.number().int() }).nullable(),
+    links: z.object({
+      self: z.string(),
+      metrics: z.string(),
+      events: z.string(),
+      samples: z.string(),
+      checkpoints: z.string(),
+      generator: z.string(),
+      cancel: z.string(),
+    }),
+  })
+  .meta({ id: 'Job' });
+export type JobResource = z.infer<typeof jobResourceSchema>;
+
+export const listJobsQuerySchema = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^[0-9a-z]{1,12}$/, 'not a cursor returned by this API')
+    .optional()
+    .describe('nextCursor of the previous page'),
+});
+
+export const jobListSchema = z
+  .object({
+    jobs: z.array(jobResourceSchema),
+    nextCursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
+  })
+  .meta({ id: 'JobList' });

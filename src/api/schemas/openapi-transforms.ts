@@ -1,0 +1,65 @@
+// Bridges what fastify-type-provider-zod cannot say in OpenAPI: response headers, and only the components in use.
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+export interface HeaderSpec {
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+const responseHeaders = new WeakMap<object, Record<string, HeaderSpec>>();
+
+/** Marks a response entry (a zod schema or a `{description, content}` object) as sending these headers. */
+export function withHeaders<T extends object>(response: T, headers: Record<string, HeaderSpec>): T {
+  responseHeaders.set(response, headers);
+  return response;
+}
+
+type Transform = ReturnType<typeof createJsonSchemaTransform>;
+type TransformObject = ReturnType<typeof createJsonSchemaTransformObject>;
+
+const baseTransform = createJsonSchemaTransform({ skipList: [] });
+const baseTransformObject = createJsonSchemaTransformObject({});
+
+/** The type provider's route transform, then the headers recorded with withHeaders put where @fastify/swagger reads them. */
+export const transform: Transform = (input) => {
+  const out = baseTransform(input);
+  const raw = (input.schema as { response?: Record<string, object> } | undefined)?.response;
+  const transformed = (out.schema as { response?: Record<string, Record<string, unknown>> }).response;
+  if (raw && transformed) {
+    for (const [code, entry] of Object.entries(raw)) {
+      const headers = responseHeaders.get(entry);
+      const target = transformed[code];
+      if (!headers || !target) continue;
+      target.headers = Object.fromEntries(
+        Object.entries(headers).map(([name, h]) => [name, { ...h.schema, description: h.description }]),
+      );
+    }
+  }
+  return out;
+};
+
+/** The type provider's document transform, minus the components no operation refers to (each zod schema with an id
+ * is emitted twice, as input and as output). */
+export const transformObject: TransformObject = (input) => {
+  const doc = baseTransformObject(input) as { components?: { schemas?: Record<string, unknown> } };
+  const schemas = doc.components?.schemas;
+  if (!schemas) return doc as ReturnType<TransformObject>;
+  const used = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+          const name = v.slice('#/components/schemas/'.length);
+          if (!used.has(name)) {
+            used.add(name);
+            visit(schemas[name]);
+          }
+        } else visit(v);
+      }
+    }
+  };
+  visit({ ...doc, components: { ...doc.components, schemas: {} } });
+  doc.components!.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return doc as ReturnType<TransformObject>;
+};

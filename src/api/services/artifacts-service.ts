@@ -1,0 +1,77 @@
+// Samples, checkpoints and the generator of a job, read through the artifact index and store.
+import type { CheckpointRecord, SampleRecord } from '../../contract/job.js';
+import type { ArtifactIndex } from '../../jobs/artifact-index.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { NotFoundError } from './errors.js';
+import type { JobsService } from './jobs-service.js';
+
+const GENERATOR_MODEL = 'generator/model.json';
+const GENERATOR_WEIGHTS = 'generator/weights.bin';
+
+interface LayersModelJson {
+  modelTopology?: unknown;
+  weightsManifest: { paths: string[]; weights: unknown[] }[];
+  [key: string]: unknown;
+}
+
+export class ArtifactsService {
+  constructor(private readonly deps: { jobs: JobsService; index: ArtifactIndex; store: ArtifactStore }) {}
+
+  async listSamples(jobId: string): Promise<SampleRecord[]> {
+    await this.deps.jobs.get(jobId);
+    return this.deps.index.listSamples(jobId);
+  }
+
+  async getSample(sampleId: string): Promise<SampleRecord> {
+    const sample = await this.deps.index.getSample(sampleId);
+    if (!sample) throw new NotFoundError(`no sample ${sampleId}`);
+    return sample;
+  }
+
+  async readSample(sample: SampleRecord): Promise<Uint8Array> {
+    const bytes = await this.deps.store.get(sample.key);
+    if (!bytes) throw new NotFoundError(`sample ${sample.id} has no image`);
+    return bytes;
+  }
+
+  async listCheckpoints(jobId: string): Promise<CheckpointRecord[]> {
+    await this.deps.jobs.get(jobId);
+    return this.deps.index.listCheckpoints(jobId);
+  }
+
+  /**
+   * The generator's model.json of one checkpoint, its weights path pinned to that checkpoint so a newer checkpoint
+   * appearing between the two requests cannot pair this topology with other weights. tf.loadLayersModel appends the
+   * model URL's query string to each weights path, so when the client already asked for ?iteration=N the path stays
+   * plain `weights.bin` (it becomes `weights.bin?iteration=N`); otherwise it gets `?iteration=N` itself.
+   */
+  async generatorModel(jobId: string, iteration?: number): Promise<{ iteration: number; model: LayersModelJson }> {
+    const checkpoint = await this.checkpoint(jobId, iteration);
+    const model = JSON.parse(new TextDecoder().decode(await this.readFile(checkpoint, GENERATOR_MODEL))) as LayersModelJson;
+    const path = iteration === undefined ? `weights.bin?iteration=${checkpoint.iteration}` : 'weights.bin';
+    model.weightsManifest = (model.weightsManifest as LayersModelJson['weightsManifest'] | undefined ?? []).map((group) => ({ ...group, paths: group.paths.map(() => path) }));
+    return { iteration: checkpoint.iteration, model };
+  }
+
+  async generatorWeights(jobId: string, iteration?: number): Promise<{ iteration: number; bytes: Uint8Array }> {
+    const checkpoint = await this.checkpoint(jobId, iteration);
+    return { iteration: checkpoint.iteration, bytes: await this.readFile(checkpoint, GENERATOR_WEIGHTS) };
+  }
+
+  private async checkpoint(jobId: string, iteration?: number): Promise<CheckpointRecord> {
+    await this.deps.jobs.get(jobId);
+    const checkpoint = await this.deps.index.getCheckpoint(jobId, iteration);
+    if (!checkpoint) {
+      throw new NotFoundError(
+        iteration === undefined ? `job ${jobId} has no checkpoint yet` : `job ${jobId} has no checkpoint at iteration ${iteration}`,
+      );
+    }
+    return checkpoint;
+  }
+
+  private async readFile(checkpoint: CheckpointRecord, name: string): Promise<Uint8Array> {
+    const bytes = checkpoint.files.includes(name) ? await this.deps.store.get(`${checkpoint.prefix}/${name}`) : null;
+    if (!bytes) throw new NotFoundError(`checkpoint ${checkpoint.iteration} has no ${name}`);
+    return bytes;
+  }
+}

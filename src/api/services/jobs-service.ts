@@ -1,0 +1,95 @@
+// Job lifecycle for the API: create + enqueue, read, list, cancel, delete. Knows Redis stores and the queue, not HTTP.
+import crypto from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus, type TrainJobData } from '../../contract/job.js';
+import { artifactKeys } from '../../contract/keys.js';
+import type { EventLog } from '../../jobs/event-log.js';
+import type { JobStore } from '../../jobs/job-store.js';
+import { enqueueTraining } from '../../jobs/train-queue.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { ConflictError, NotFoundError, TooManyActiveJobsError } from './errors.js';
+
+/** POST /jobs after validation: a job spec whose seed may still be missing. */
+export type CreateJobInput = Omit<JobSpec, 'seed'> & { seed?: number };
+
+export interface JobsServiceDeps {
+  jobs: JobStore;
+  events: EventLog;
+  queue: Queue<TrainJobData>;
+  store: ArtifactStore;
+  maxActiveJobs: number;
+}
+
+export class JobsService {
+  constructor(private readonly deps: JobsServiceDeps) {}
+
+  async create(input: CreateJobInput): Promise<JobRecord> {
+    const { jobs, queue, maxActiveJobs } = this.deps;
+    const counts = await jobs.countByStatus();
+    const active = counts.queued + counts.running;
+    if (active >= maxActiveJobs) {
+      throw new TooManyActiveJobsError(`${active} jobs are queued or running, the limit is ${maxActiveJobs}; retry when some finish`);
+    }
+    // A seed picked here and stored in the spec makes every run repeatable from its record.
+    const spec = jobSpecSchema.parse({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) });
+    const record = await jobs.create(spec);
+    try {
+      await enqueueTraining(queue, { jobId: record.id, spec });
+    } catch (err) {
+      await jobs.delete(record.id).catch(() => {});
+      throw err;
+    }
+    return record;
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    const record = await this.deps.jobs.get(id);
+    if (!record) throw new NotFoundError(`no job ${id}`);
+    return record;
+  }
+
+  list(opts: { status?: JobStatus; cursor?: string; limit: number }) {
+    return this.deps.jobs.list(opts);
+  }
+
+  /**
+   * A queued job is taken off the queue and cancelled at once; a running one (or a queued one a worker has just
+   * locked) gets cancelRequested, which the worker watches.
+   */
+  async cancel(id: string): Promise<JobRecord> {
+    const { jobs, events } = this.deps;
+    const record = await this.get(id);
+    if (isTerminal(record.status)) throw new ConflictError(`job ${id} is already ${record.status}`);
+    if (record.status === 'queued' && (await this.removeFromQueue(id))) {
+      const fields = { status: 'cancelled' as const, finishedAt: new Date().toISOString(), cancelRequested: true };
+      if (!(await jobs.updateIfExists(id, fields))) throw new NotFoundError(`no job ${id}`);
+      await events.append(id, 'status', { status: 'cancelled', error: null });
+      return { ...record, ...fields };
+    }
+    if (!(await jobs.updateIfExists(id, { cancelRequested: true }))) throw new NotFoundError(`no job ${id}`);
+    return this.get(id);
+  }
+
+  /** Removes a finished job: its queue entry, its records and its artifacts. */
+  async delete(id: string): Promise<void> {
+    const { jobs, store } = this.deps;
+    const record = await this.get(id);
+    if (!isTerminal(record.status)) throw new ConflictError(`job ${id} is ${record.status}; cancel it first`);
+    if (!(await this.removeFromQueue(id))) throw new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+    await jobs.delete(id);
+    await store.deletePrefix(artifactKeys.jobPrefix(id));
+  }
+
+  /** True when the BullMQ job is gone (removed now, or already); false while a worker holds its lock. */
+  private async removeFromQueue(id: string): Promise<boolean> {
+    const job = await this.deps.queue.getJob(id);
+    if (!job) return true;
+    try {
+      await job.remove();
+      return true;
+    } catch (err) {
+      if (/locked/i.test((err as Error).message)) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Shapes records into the API's resources: the URLs clients follow, progress and ETA.
+import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
+import type { JobResource } from '../schemas/job-schemas.js';
+
+export const urls = {
+  job: (id: string) => `/jobs/${id}`,
+  sample: (sampleId: string) => `/samples/${sampleId}.png`,
+  generator: (jobId: string, iteration?: number) =>
+    `/jobs/${jobId}/generator/model.json${iteration === undefined ? '' : `?iteration=${iteration}`}`,
+};
+
+const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+
+/** Losses as JSON can carry them: NaN and Infinity (a diverged run) become null. */
+export function toLossView<T extends { dLoss: number | null; dAcc: number | null; gLoss: number | null }>(p: T): T {
+  return { ...p, dLoss: finite(p.dLoss), dAcc: finite(p.dAcc), gLoss: finite(p.gLoss) };
+}
+
+export function toJobResource(r: JobRecord): JobResource {
+  const self = urls.job(r.id);
+  const iterations = r.spec.iterations;
+  const etaSeconds =
+    r.status === 'running' && r.itPerSec && r.itPerSec > 0 ? Math.round(Math.max(0, iterations - r.iteration) / r.itPerSec) : null;
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    spec: r.spec,
+    progress: { iteration: r.iteration, iterations, itPerSec: r.itPerSec, etaSeconds },
+    latest: r.latest && toLossView(r.latest),
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    error: r.error,
+    cancelRequested: r.cancelRequested,
+    backend: r.backend,
+    dataset: r.dataset,
+    links: {
+      self,
+      metrics: `${self}/metrics`,
+      events: `${self}/events`,
+      samples: `${self}/samples`,
+      checkpoints: `${self}/checkpoints`,
+      generator: urls.generator(r.id),
+      cancel: `${self}/cancel`,
+    },
+  };
+}
+
+export function toSampleView(s: SampleRecord) {
+  return { id: s.id, iteration: s.iteration, url: urls.sample(s.id), createdAt: s.createdAt };
+}
+
+export function toCheckpointView(jobId: string, c: CheckpointRecord) {
+  return { iteration: c.iteration, size: c.size, createdAt: c.createdAt, url: urls.generator(jobId, c.iteration) };
+}

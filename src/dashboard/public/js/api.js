@@ -1,0 +1,58 @@
+// The API client used by every view: JSON in and out, problem+json errors raised as ApiError. URLs stay relative.
+
+export class ApiError extends Error {
+  /** @param {{ type?: string, title?: string, status: number, detail?: string, errors?: unknown[] }} problem */
+  constructor(problem) {
+    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+    this.status = problem.status;
+    this.title = problem.title ?? '';
+    this.detail = problem.detail ?? '';
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+  }
+}
+
+/** Calls the API at a path relative to the page (e.g. "jobs"), so the dashboard works behind any host name. */
+export async function api(path, { method = 'GET', body } = {}) {
+  const init = { method, headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError({ status: 0, title: 'Network error', detail: 'the API did not answer' });
+  }
+  const text = await res.text();
+  const data = text ? safeJson(text) : null;
+  if (!res.ok) {
+    throw new ApiError(data && typeof data === 'object' ? { ...data, status: res.status } : { status: res.status, title: res.statusText });
+  }
+  return data;
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The API's links are root-relative ("/samples/x.png"); made page-relative they also work under a path prefix. */
+export function relative(url) {
+  return url.startsWith('/') ? url.slice(1) : url;
+}
+
+export const jobsApi = {
+  list: (params) => api(`jobs?${new URLSearchParams(params)}`),
+  get: (id) => api(`jobs/${encodeURIComponent(id)}`),
+  create: (spec) => api('jobs', { method: 'POST', body: spec }),
+  cancel: (id) => api(`jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  remove: (id) => api(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  metrics: (id, params) => api(`jobs/${encodeURIComponent(id)}/metrics?${new URLSearchParams(params)}`),
+  samples: (id) => api(`jobs/${encodeURIComponent(id)}/samples`),
+  checkpoints: (id) => api(`jobs/${encodeURIComponent(id)}/checkpoints`),
+  eventsUrl: (id) => `jobs/${encodeURIComponent(id)}/events`,
+};

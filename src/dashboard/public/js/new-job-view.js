@@ -1,0 +1,158 @@
+// The new-job form: fields, defaults and limits from the API's own job spec schema; API errors shown by their field.
+import { ApiError, jobsApi } from './api.js';
+import { h, replace } from './dom.js';
+import { fmtInt } from './format.js';
+
+/** The form's layout; what each field accepts comes from the schema the page was served with. */
+const GROUPS = [
+  { legend: 'Job', fields: { name: 'Name', dataset: 'Dataset', model: 'Model' } },
+  { legend: 'Training', fields: { iterations: 'Iterations', batchSize: 'Batch size', latentDim: 'Latent dimension', seed: 'Seed' } },
+  { legend: 'Optimizer (Adam)', fields: { learningRate: 'Learning rate', beta1: 'β₁', beta2: 'β₂' } },
+  {
+    legend: 'Outputs',
+    fields: { sampleInterval: 'Sample every (iterations)', checkpointInterval: 'Checkpoint every (iterations)', sampleGrid: 'Sample grid (n × n)' },
+  },
+];
+
+const schema = JSON.parse(document.getElementById('job-spec-schema').textContent);
+
+export function mountNewJob(view) {
+  const inputs = {};
+  const errors = {};
+  const formError = h('p', { class: 'alert', hidden: true, role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'button primary' }, 'Start training');
+
+  const fieldsets = GROUPS.map(({ legend, fields }) =>
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, legend),
+      Object.entries(fields)
+        .filter(([key]) => schema.properties[key])
+        .map(([key, label]) => {
+          const prop = schema.properties[key];
+          inputs[key] = input(key, prop);
+          errors[key] = h('p', { class: 'field-error', id: `error-${key}`, 'aria-live': 'polite' });
+          inputs[key].setAttribute('aria-describedby', `hint-${key} error-${key}`);
+          return h(
+            'div',
+            { class: 'field', 'data-field': key },
+            h('label', { for: `field-${key}` }, label),
+            inputs[key],
+            h('p', { class: 'hint', id: `hint-${key}` }, hint(prop)),
+            errors[key],
+          );
+        }),
+    ),
+  );
+
+  const form = h(
+    'form',
+    { class: 'card job-form', novalidate: true, onsubmit: (e) => (e.preventDefault(), send()) },
+    fieldsets,
+    formError,
+    h(
+      'div',
+      { class: 'form-actions' },
+      submit,
+      h('button', { type: 'button', class: 'button', onclick: () => (reset(), clearErrors()) }, 'Reset to defaults'),
+    ),
+  );
+  replace(view, h('div', { class: 'page-head' }, h('h1', {}, 'New job')), form);
+  reset();
+  inputs.name?.focus();
+
+  function reset() {
+    for (const [key, el] of Object.entries(inputs)) el.value = schema.properties[key].default ?? '';
+  }
+
+  function clearErrors() {
+    formError.hidden = true;
+    for (const [key, el] of Object.entries(errors)) {
+      el.textContent = '';
+      inputs[key].removeAttribute('aria-invalid');
+    }
+  }
+
+  function showError(key, message) {
+    if (!errors[key]) return false;
+    errors[key].textContent = message;
+    inputs[key].setAttribute('aria-invalid', 'true');
+    return true;
+  }
+
+  async function send() {
+    clearErrors();
+    const spec = {};
+    let bad = false;
+    for (const [key, el] of Object.entries(inputs)) {
+      if (el.validity?.badInput) bad = showError(key, 'must be a number') || bad;
+      else if (el.value.trim() !== '') spec[key] = el.type === 'number' ? Number(el.value) : el.value.trim();
+    }
+    if (bad) return;
+    submit.disabled = true;
+    try {
+      const job = await jobsApi.create(spec);
+      location.hash = `#/jobs/${job.id}`;
+    } catch (err) {
+      submit.disabled = false;
+      const unplaced = (err instanceof ApiError ? err.errors : [])
+        .map((e) => ({ key: fieldOf(e), message: messageOf(e) }))
+        .filter(({ key, message }) => !showError(key, message));
+      if (unplaced.length || !(err instanceof ApiError) || err.errors.length === 0) {
+        formError.hidden = false;
+        formError.textContent = [err.title || 'Error', err.detail, ...unplaced.map((u) => u.message)].filter(Boolean).join(': ');
+      }
+      document.querySelector('[aria-invalid="true"]')?.focus();
+    }
+  }
+
+  return () => undefined;
+}
+
+function input(key, prop) {
+  const id = `field-${key}`;
+  if (prop.enum) return h('select', { id, name: key, disabled: prop.enum.length === 1 }, prop.enum.map((v) => h('option', { value: v }, v)));
+  if (prop.type === 'string') return h('input', { id, name: key, type: 'text', maxlength: prop.maxLength, placeholder: 'optional', autocomplete: 'off' });
+  return h('input', {
+    id,
+    name: key,
+    // A number without a default (the seed) is picked by the API when left empty.
+    placeholder: prop.default === undefined ? 'random' : null,
+    type: 'number',
+    inputmode: prop.type === 'integer' ? 'numeric' : 'decimal',
+    step: prop.type === 'integer' ? 1 : 'any',
+    min: prop.minimum ?? prop.exclusiveMinimum,
+    max: prop.maximum ?? prop.exclusiveMaximum,
+  });
+}
+
+/** "default 128 · 1 – 1,024", "default 0.0002 · > 0 and ≤ 1". */
+function hint(prop) {
+  const parts = [];
+  if (prop.default !== undefined) parts.push(`default ${typeof prop.default === 'number' ? num(prop.default) : prop.default}`);
+  else if (prop.type !== 'string') parts.push('empty: random');
+  if (prop.type === 'string' && prop.maxLength) parts.push(`up to ${prop.maxLength} characters`);
+  const { minimum: min, maximum: max, exclusiveMinimum: xmin, exclusiveMaximum: xmax } = prop;
+  if (min !== undefined && max !== undefined) parts.push(`${num(min)} – ${num(max)}`);
+  else {
+    const bounds = [min !== undefined ? `≥ ${num(min)}` : xmin !== undefined ? `> ${num(xmin)}` : null, max !== undefined ? `≤ ${num(max)}` : xmax !== undefined ? `< ${num(xmax)}` : null];
+    if (bounds.some(Boolean)) parts.push(bounds.filter(Boolean).join(' and '));
+  }
+  return parts.join(' · ');
+}
+
+const num = (n) => (Number.isInteger(n) ? fmtInt(n) : String(n));
+
+/** The spec field a problem+json `errors` entry is about, whichever way the entry names it. */
+function fieldOf(e) {
+  if (!e || typeof e !== 'object') return undefined;
+  const raw = e.field ?? e.path ?? e.pointer ?? e.instancePath ?? e.name;
+  const segments = Array.isArray(raw) ? raw.map(String) : String(raw ?? '').split(/[/.#]/);
+  return segments.filter((s) => s && s !== 'body').pop();
+}
+
+function messageOf(e) {
+  if (typeof e === 'string') return e;
+  return e?.message ?? e?.detail ?? JSON.stringify(e);
+}
