@@ -1,0 +1,173 @@
+// End to end as a user would: the real API and real worker processes on real Redis, driven over HTTP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { PNG } from 'pngjs';
+import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
+import { freePort, startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { connect as sse } from '../helpers/sse.js';
+
+const prefix = uniquePrefix('e2e');
+const redis = connect();
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-e2e-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = { GANFORGE_PREFIX: prefix, GANFORGE_DATA_DIR: dataDir, GANFORGE_BACKEND: 'wasm', PORT: String(port), HOST: '127.0.0.1' };
+let api: Proc;
+const workers: Proc[] = [];
+
+before(async () => {
+  api = startProcess('src/api/server.ts', env);
+  workers.push(startProcess('src/worker/main.ts', env), startProcess('src/worker/main.ts', env));
+  await api.waitFor(/Server listening/);
+  await Promise.all(workers.map((w) => w.waitFor(/worker ready/)));
+  await tf.setBackend('cpu');
+});
+
+after(async () => {
+  await Promise.all([api, ...workers].map((p) => stopProcess(p)));
+  await cleanup(redis, prefix);
+  redis.disconnect();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+async function http(method: string, url: string, body?: unknown) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, headers: res.headers, text, json: type.includes('json') && text ? JSON.parse(text) : undefined };
+}
+
+const small = { iterations: 60, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 4, dataset: 'mnist' };
+
+test('a job from POST to trained generator: SSE to the end, metrics, CSV, samples, tf.loadLayersModel over HTTP', async () => {
+  const created = await http('POST', '/jobs', { ...small, name: 'e2e' });
+  assert.equal(created.status, 201);
+  const id = created.json.id as string;
+  assert.equal(created.headers.get('location'), `/jobs/${id}`);
+  assert.equal(created.json.status, 'queued');
+
+  const stream = await sse(base, `/jobs/${id}/events`);
+  assert.equal(stream.status, 200);
+  await stream.ended;
+  const names = stream.events.map((e) => e.event);
+  assert.equal(names.at(-1), 'status');
+  assert.equal((stream.events.at(-1)!.data as { status: string }).status, 'completed');
+  const streamed = stream.events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: { iteration: number }[] }).points);
+  assert.deepEqual(streamed.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
+  assert.deepEqual(stream.events.filter((e) => e.event === 'sample').map((e) => (e.data as { iteration: number }).iteration), [20, 40, 60]);
+  assert.ok(names.includes('progress') && names.includes('checkpoint'));
+
+  // Reconnecting after the third event gives exactly the rest.
+  const third = stream.events[2]!;
+  const resumed = await sse(base, `/jobs/${id}/events`, { 'last-event-id': third.id });
+  await resumed.ended;
+  assert.deepEqual(resumed.events.map((e) => e.id), stream.events.slice(3).map((e) => e.id));
+
+  const job = (await http('GET', `/jobs/${id}`)).json;
+  assert.equal(job.status, 'completed');
+  assert.deepEqual(job.progress.iteration, 60);
+  assert.equal(job.backend, 'wasm');
+  assert.equal(job.dataset.name, 'mnist');
+  assert.equal(job.spec.learningRate, 0.0002);
+  assert.ok(job.latest && Number.isFinite(job.latest.dLoss));
+
+  const all = (await http('GET', `/jobs/${id}/metrics`)).json;
+  assert.equal(all.points.length, 60);
+  assert.deepEqual(all.points.map((p: { dLoss: number }) => p.dLoss), streamed.map((p) => Math.fround((p as unknown as { dLoss: number }).dLoss)));
+  const page = (await http('GET', `/jobs/${id}/metrics?since=10&limit=5`)).json;
+  assert.deepEqual(page.points.map((p: { iteration: number }) => p.iteration), [11, 12, 13, 14, 15]);
+  assert.equal(page.nextSince, 15);
+  const coarse = (await http('GET', `/jobs/${id}/metrics?every=20`)).json;
+  assert.deepEqual(coarse.points.map((p: { iteration: number }) => p.iteration), [20, 40, 60]);
+  const mean = all.points.slice(0, 20).reduce((s: number, p: { gLoss: number }) => s + p.gLoss, 0) / 20;
+  assert.ok(Math.abs(coarse.points[0].gLoss - mean) < 1e-6);
+  const csv = await http('GET', `/jobs/${id}/metrics?format=csv`);
+  assert.match(csv.headers.get('content-type')!, /^text\/csv/);
+  const rows = csv.text.trim().split('\n');
+  assert.equal(rows[0], 'iteration,dLoss,dAcc,gLoss');
+  assert.equal(rows.length, 61);
+
+  const samples = (await http('GET', `/jobs/${id}/samples`)).json.samples as { url: string; iteration: number }[];
+  assert.equal(samples.length, 3);
+  for (const s of samples) {
+    const res = await fetch(`${base}${s.url}`);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+    assert.ok(png.width >= 140 && png.height === png.width);
+  }
+
+  const checkpoints = (await http('GET', `/jobs/${id}/checkpoints`)).json.checkpoints as { iteration: number }[];
+  assert.deepEqual(checkpoints.map((c) => c.iteration), [20, 40, 60]);
+  const generator = await tf.loadLayersModel(`${base}/jobs/${id}/generator/model.json`);
+  const image = tf.tidy(() => generator.predict(tf.randomNormal([1, 100])) as tf.Tensor);
+  assert.deepEqual(image.shape, [1, 28, 28, 1]);
+  const px = await image.data();
+  assert.ok(px.every((v) => v >= -1 && v <= 1) && new Set(px).size > 10);
+  image.dispose();
+  generator.dispose();
+});
+
+test('two workers share the queue: every job runs exactly once and both workers train', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push((await http('POST', '/jobs', { ...small, iterations: 30, seed: i })).json.id);
+  await waitUntil(async () => {
+    const states = await Promise.all(ids.map(async (id) => (await http('GET', `/jobs/${id}`)).json.status));
+    return states.every((s) => s === 'completed');
+  }, 240_000, 'four jobs to complete');
+  const starts = (w: Proc, id: string) => w.output().split('\n').filter((l) => l.includes(id) && l.includes('"msg":"training"')).length;
+  for (const id of ids) assert.equal(starts(workers[0]!, id) + starts(workers[1]!, id), 1, `job ${id} ran once`);
+  for (const w of workers) assert.ok(ids.some((id) => starts(w, id) === 1), 'each worker trained a job');
+});
+
+test('cancel while running and while queued; delete; the 409 cases', async () => {
+  const long = { ...small, iterations: 100_000, sampleInterval: 10, checkpointInterval: 10 };
+  const a = (await http('POST', '/jobs', { ...long, seed: 1 })).json.id as string;
+  const b = (await http('POST', '/jobs', { ...long, seed: 2 })).json.id as string;
+  // Both workers busy: a third job stays queued.
+  await waitUntil(async () => {
+    const s = await Promise.all([a, b].map(async (id) => (await http('GET', `/jobs/${id}`)).json));
+    return s.every((j) => j.status === 'running' && j.progress.iteration >= 10);
+  }, 120_000, 'two running jobs');
+  const queued = (await http('POST', '/jobs', long)).json.id as string;
+  const cq = await http('POST', `/jobs/${queued}/cancel`);
+  assert.equal(cq.status, 202);
+  assert.equal((await http('GET', `/jobs/${queued}`)).json.status, 'cancelled');
+  assert.equal((await http('POST', `/jobs/${queued}/cancel`)).status, 409);
+
+  assert.equal((await http('DELETE', `/jobs/${a}`)).status, 409);
+  assert.equal((await http('POST', `/jobs/${a}/cancel`)).status, 202);
+  assert.equal((await http('POST', `/jobs/${b}/cancel`)).status, 202);
+  for (const id of [a, b]) {
+    const ended = await waitUntil(async () => {
+      const j = (await http('GET', `/jobs/${id}`)).json;
+      return j.status === 'cancelled' && j;
+    }, 60_000, 'cancelled');
+    assert.ok(ended.progress.iteration < 100_000);
+    assert.ok((await http('GET', `/jobs/${id}/samples`)).json.samples.length >= 1, 'samples are kept');
+    assert.ok((await http('GET', `/jobs/${id}/checkpoints`)).json.checkpoints.length >= 1, 'checkpoints are kept');
+  }
+  // The queued job never started anywhere.
+  assert.ok(workers.every((w) => !w.output().includes(queued)));
+
+  const sampleUrl = (await http('GET', `/jobs/${a}/samples`)).json.samples[0].url as string;
+  const del = await waitUntil(async () => {
+    const r = await http('DELETE', `/jobs/${a}`);
+    return r.status !== 409 && r;
+  }, 30_000, 'delete');
+  assert.equal(del.status, 204);
+  assert.equal((await http('GET', `/jobs/${a}`)).status, 404);
+  assert.equal((await http('GET', sampleUrl)).status, 404);
+  assert.equal((await http('DELETE', `/jobs/${a}`)).status, 404);
+  await fs.access(path.join(dataDir, 'jobs', a)).then(
+    () => assert.fail('artifacts of a deleted job remain'),
+    () => {},
+  );
+});

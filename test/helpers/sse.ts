@@ -1,0 +1,54 @@
+// A minimal Server-Sent Events client for tests: collects parsed events, resolves when the server ends the stream.
+import http from 'node:http';
+
+export interface SseEvent {
+  id: string;
+  event: string;
+  data: unknown;
+}
+
+export interface SseClient {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  events: SseEvent[];
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  /** Resolves once `n` events have arrived. */
+  waitFor(n: number): Promise<void>;
+  close(): void;
+}
+
+export function connect(base: string, path: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { headers }, (res) => {
+      const events: SseEvent[] = [];
+      const waiters: { n: number; resolve: () => void }[] = [];
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+          );
+          if (fields.event) events.push({ id: fields.id!, event: fields.event, data: JSON.parse(fields.data!) });
+        }
+        for (const w of waiters) if (events.length >= w.n) w.resolve();
+      });
+      const ended = new Promise<void>((r) => res.on('end', r));
+      resolve({
+        status: res.statusCode!,
+        headers: res.headers,
+        events,
+        ended,
+        waitFor: (n) => (events.length >= n ? Promise.resolve() : new Promise((r) => waiters.push({ n, resolve: r }))),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
