@@ -27,9 +27,8 @@ export class FsArtifactStore implements ArtifactStore {
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => {});
-      throw new StorageError(`cannot write artifact ${key}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-        cause: err,
-      });
+      // Node's message names the cause, e.g. "ENOSPC: no space left on device, write".
+      throw new StorageError(`cannot write artifact ${key} under ${this.root}: ${(err as Error).message}`, { cause: err });
     }
     return { size: bytes.byteLength, etag: etagOf(bytes) };
   }
@@ -39,7 +38,7 @@ export class FsArtifactStore implements ArtifactStore {
       return new Uint8Array(await fs.readFile(this.file(key)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new StorageError(`cannot read artifact ${key}: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+      throw new StorageError(`cannot read artifact ${key} under ${this.root}: ${(err as Error).message}`, { cause: err });
     }
   }
 

@@ -8,6 +8,7 @@ import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
 import { DatasetError, loadDataset } from '../gan/datasets/index.js';
 import type { DatasetName } from '../gan/train-config.js';
 import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
+import { StorageError } from '../storage/artifact-store.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
 
 export interface ProcessorDeps extends ReporterDeps {
@@ -20,8 +21,11 @@ export interface ProcessorDeps extends ReporterDeps {
   shutdown: AbortSignal;
 }
 
-/** Errors that another attempt cannot fix. */
-const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError];
+/**
+ * Errors that another attempt cannot fix. Storage errors (disk full, read-only, permission denied) need an operator,
+ * so the job fails at once with the cause rather than after minutes of backoff.
+ */
+const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError, StorageError];
 
 const datasets = new Map<DatasetName, Promise<Dataset>>();
 function cachedDataset(name: DatasetName): Promise<Dataset> {
