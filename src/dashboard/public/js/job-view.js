@@ -49,7 +49,8 @@ class JobPage {
     }
     if (this.stopped) return;
     this.build();
-    // Events first, history second: points that arrive in between are buffered, then merged by iteration.
+    // The stream replays the job's events from its start, so nothing falls between it and the history; live points
+    // that arrive before the history is in are buffered, then merged by iteration.
     if (!isTerminal(this.job.status)) this.follow();
     await Promise.all([this.loadHistory(), this.loadSamples(), this.loadCheckpoints()]);
   }
@@ -166,7 +167,7 @@ class JobPage {
   }
 
   follow() {
-    // The stream replays the job's events from its start, so bursts are expected: redraws and reloads are coalesced.
+    // Replays come in bursts: redraws and reloads are coalesced.
     const renderProgress = coalesce(() => this.renderProgress(), 100);
     const loadCheckpoints = coalesce(() => this.loadCheckpoints(), 500);
     this.events = new JobEvents(jobsApi.eventsUrl(this.id), {
@@ -237,6 +238,7 @@ class JobPage {
   }
 
   addPoints(points) {
+    if (this.stopped) return;
     this.series.addRaw(points);
     this.chart.update();
   }

@@ -58,7 +58,8 @@ export class LossChart {
         { label: 'iteration', value: (_u, v) => (v === null ? '–' : fmtInt(v)) },
         line('D loss', 'loss', COLORS.dLoss, fmtLoss),
         line('G loss', 'loss', COLORS.gLoss, fmtLoss),
-        line('D accuracy', 'acc', COLORS.dAcc, fmtPercent, { dash: [5, 4] }),
+        // Thinner: accuracy is the noisiest of the three and would hide the losses.
+        line('D accuracy', 'acc', COLORS.dAcc, fmtPercent, { width: 1 }),
       ],
       axes: [
         { ...axis, values: (_u, ticks) => ticks.map(fmtInt) },

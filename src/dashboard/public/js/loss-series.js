@@ -41,9 +41,9 @@ export class LossSeries {
       Object.assign(this.pending, {
         n: this.pending.n + 1,
         iteration: p.iteration,
-        dLoss: this.pending.dLoss + p.dLoss,
-        dAcc: this.pending.dAcc + p.dAcc,
-        gLoss: this.pending.gLoss + p.gLoss,
+        dLoss: add(this.pending.dLoss, p.dLoss),
+        dAcc: add(this.pending.dAcc, p.dAcc),
+        gLoss: add(this.pending.gLoss, p.gLoss),
       });
       this.lastIteration = p.iteration;
       if (p.iteration === end) this.commit();
@@ -64,7 +64,8 @@ export class LossSeries {
 
   meanOfPending() {
     const { n, iteration, dLoss, dAcc, gLoss } = this.pending;
-    return { iteration, dLoss: dLoss / n, dAcc: dAcc / n, gLoss: gLoss / n };
+    const mean = (sum) => (sum === null ? null : sum / n);
+    return { iteration, dLoss: mean(dLoss), dAcc: mean(dAcc), gLoss: mean(gLoss) };
   }
 
   commit() {
@@ -78,4 +79,9 @@ export class LossSeries {
     this.gLoss.push(p.gLoss);
     this.dAcc.push(p.dAcc);
   }
+}
+
+/** A loss the API could not represent (NaN, infinite) arrives as null; a window holding one is drawn as a gap. */
+function add(sum, value) {
+  return sum === null || value === null ? null : sum + value;
 }

@@ -1,0 +1,89 @@
+// The command-line client's view of the HTTP API: JSON requests with node's fetch, problem+json errors as one line.
+
+/** An error answer of the API; `message` is the one line the CLI prints, e.g. `404 Not Found: no job 1234`. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: { path?: string; message?: string }[] = [],
+  ) {
+    // The field errors say more than the detail (which only names the fields).
+    const fields = errors
+      .map((e) => [e.path, e.message].filter(Boolean).join(': '))
+      .filter(Boolean)
+      .join('; ');
+    const said = fields || detail;
+    super(`${status} ${title}${said ? `: ${said}` : ''}`);
+  }
+
+  /** The same error with its field paths renamed (e.g. `body.batchSize` to the flag `--batch-size`). */
+  renamePaths(rename: (path: string) => string): ApiError {
+    return new ApiError(this.status, this.title, this.detail, this.errors.map((e) => ({ ...e, path: e.path && rename(e.path) })));
+  }
+}
+
+/** The API did not answer at all (refused, unknown host, reset, timed out). */
+export class ConnectionError extends Error {
+  override name = 'ConnectionError';
+}
+
+export class ApiClient {
+  /** @param base the API's address; a path in it (behind a proxy) is kept. */
+  constructor(readonly base: URL) {
+    if (!this.base.pathname.endsWith('/')) this.base = new URL(`${this.base.href}/`);
+  }
+
+  /** A URL under the API. Root-relative links from the API ("/samples/x.png") stay under the base's path too. */
+  url(path: string): URL {
+    return new URL(path.replace(/^\//, ''), this.base);
+  }
+
+  async json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await this.fetch(path, {
+      method,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async bytes(path: string): Promise<Uint8Array> {
+    const res = await this.fetch(path, { headers: { accept: 'image/png, application/octet-stream, */*' } });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /** Sends a request; any answer but 2xx becomes an ApiError. */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const url = this.url(path);
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (err) {
+      throw new ConnectionError(`cannot reach the API at ${this.base.href} (${reason(err)}); set --api or GANFORGE_API`);
+    }
+    if (!res.ok) throw await toApiError(res);
+    return res;
+  }
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let problem: { title?: unknown; detail?: unknown; errors?: unknown } = {};
+  try {
+    problem = JSON.parse(text) as typeof problem;
+  } catch {
+    // Not problem+json (a proxy's HTML page, say): the status line is all we can say.
+  }
+  const str = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : '');
+  const errors = Array.isArray(problem.errors) ? (problem.errors as { path?: string; message?: string }[]) : [];
+  return new ApiError(res.status, str(problem.title) || res.statusText || 'Error', str(problem.detail), errors);
+}
+
+/** The useful part of a fetch failure: undici hides the system error (ECONNREFUSED...) in `cause`. */
+function reason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
+}

@@ -1,0 +1,71 @@
+// The `ganforge` client's commands other than watch: each takes the API and its parsed arguments, returns an exit code.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ApiError, type ApiClient } from './api-client.js';
+import { toFlag, type Command } from './client-args.js';
+import { jobSheet, jobsTable } from './job-format.js';
+import type { JobList, JobResource, SampleList } from './job-types.js';
+
+const DOWNLOADS_AT_ONCE = 4;
+const out = (text: string) => void process.stdout.write(`${text}\n`);
+const jobPath = (id: string) => `jobs/${encodeURIComponent(id)}`;
+
+export async function submit(api: ApiClient, { spec }: Extract<Command, { name: 'submit' }>): Promise<number> {
+  try {
+    const job = await api.json<JobResource>('POST', 'jobs', spec);
+    out(job.id);
+    return 0;
+  } catch (err) {
+    // The API names body fields; the user typed flags.
+    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('body.') ? `--${toFlag(p.slice(5))}` : p));
+    throw err;
+  }
+}
+
+export async function list(api: ApiClient, cmd: Extract<Command, { name: 'list' }>): Promise<number> {
+  const query = new URLSearchParams({ limit: String(cmd.limit), ...(cmd.status ? { status: cmd.status } : {}) });
+  const page = await api.json<JobList>('GET', `jobs?${query}`);
+  if (cmd.json) out(JSON.stringify(page, null, 2));
+  else if (page.jobs.length === 0) out(cmd.status ? `no ${cmd.status} jobs` : 'no jobs');
+  else out(jobsTable(page.jobs));
+  return 0;
+}
+
+export async function status(api: ApiClient, cmd: Extract<Command, { name: 'status' }>): Promise<number> {
+  const job = await api.json<JobResource>('GET', jobPath(cmd.id));
+  out(cmd.json ? JSON.stringify(job, null, 2) : jobSheet(job));
+  return 0;
+}
+
+/** Writes every sample grid as DIR/sample-<iteration>.png, iterations zero-padded so the files sort in order. */
+export async function samples(api: ApiClient, cmd: Extract<Command, { name: 'samples' }>): Promise<number> {
+  const job = await api.json<JobResource>('GET', jobPath(cmd.id));
+  const { samples: list } = await api.json<SampleList>('GET', `${jobPath(cmd.id)}/samples`);
+  await mkdir(cmd.out, { recursive: true });
+  const width = String(job.spec.iterations).length;
+  const queue = [...list];
+  const worker = async () => {
+    for (let s = queue.shift(); s; s = queue.shift()) {
+      const file = path.join(cmd.out, `sample-${String(s.iteration).padStart(width, '0')}.png`);
+      const bytes = await api.bytes(s.url);
+      // Written under a temporary name first, so an interrupted download never leaves a truncated PNG behind.
+      await writeFile(`${file}.part`, bytes);
+      await rename(`${file}.part`, file);
+    }
+  };
+  await Promise.all(Array.from({ length: DOWNLOADS_AT_ONCE }, worker));
+  out(`${list.length} sample${list.length === 1 ? '' : 's'} of ${job.name} written to ${cmd.out}`);
+  return 0;
+}
+
+export async function cancel(api: ApiClient, cmd: Extract<Command, { name: 'cancel' }>): Promise<number> {
+  const job = await api.json<JobResource>('POST', `${jobPath(cmd.id)}/cancel`);
+  out(job.status === 'cancelled' ? `cancelled ${job.id}` : `cancel requested for ${job.id}; the worker stops it at its next check`);
+  return 0;
+}
+
+export async function remove(api: ApiClient, cmd: Extract<Command, { name: 'delete' }>): Promise<number> {
+  await api.json<undefined>('DELETE', jobPath(cmd.id));
+  out(`deleted ${cmd.id}`);
+  return 0;
+}

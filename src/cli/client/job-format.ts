@@ -1,0 +1,73 @@
+// Plain-text renderings of jobs for the terminal: the list table, the status sheet, durations and losses.
+import type { JobResource } from './job-types.js';
+
+export function fmtDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function fmtRate(itPerSec: number | null | undefined): string {
+  return itPerSec === null || itPerSec === undefined ? '-' : itPerSec.toFixed(1);
+}
+
+export function fmtLosses(latest: JobResource['latest']): string {
+  if (!latest) return '-';
+  const num = (x: number | null, f: (x: number) => string) => (x === null || !Number.isFinite(x) ? '-' : f(x));
+  const loss = (x: number) => x.toFixed(3);
+  return `D ${num(latest.dLoss, loss)}  acc ${num(latest.dAcc, (x) => `${(x * 100).toFixed(0)}%`)}  G ${num(latest.gLoss, loss)}`;
+}
+
+export function fmtProgress({ iteration, iterations }: JobResource['progress']): string {
+  const pct = iterations > 0 ? Math.floor((iteration / iterations) * 100) : 0;
+  return `${iteration}/${iterations} (${pct}%)`;
+}
+
+/** A table with a header row; columns as wide as their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function jobsTable(jobs: JobResource[]): string {
+  const running = (j: JobResource) => j.status === 'running';
+  return table(
+    ['ID', 'NAME', 'STATUS', 'PROGRESS', 'IT/S', 'ETA', 'CREATED'],
+    jobs.map((j) => [
+      j.id,
+      j.name.length > 32 ? `${j.name.slice(0, 31)}…` : j.name,
+      j.status,
+      fmtProgress(j.progress),
+      running(j) ? fmtRate(j.progress.itPerSec) : '-',
+      running(j) ? fmtDuration(j.progress.etaSeconds) : '-',
+      j.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    ]),
+  );
+}
+
+export function jobSheet(j: JobResource): string {
+  const elapsed = j.startedAt ? ((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) / 1000 : null;
+  const lines: [string, string | null][] = [
+    ['id', j.id],
+    ['name', j.name],
+    ['status', j.status + (j.cancelRequested && j.status === 'running' ? ' (cancel requested)' : '')],
+    ['progress', fmtProgress(j.progress)],
+    ['speed', j.status === 'running' ? `${fmtRate(j.progress.itPerSec)} it/s, ETA ${fmtDuration(j.progress.etaSeconds)}` : null],
+    ['losses', fmtLosses(j.latest)],
+    ['dataset', j.dataset ? `${j.dataset.name} (${j.dataset.count} images from ${j.dataset.source})` : j.spec.dataset],
+    ['backend', j.backend ?? '-'],
+    ['created', j.createdAt],
+    ['started', j.startedAt],
+    ['finished', j.finishedAt],
+    ['elapsed', elapsed === null ? null : fmtDuration(elapsed)],
+    ['error', j.error],
+    ['spec', Object.entries(j.spec).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${v}`).join(' ')],
+  ];
+  return lines
+    .filter((l): l is [string, string] => l[1] !== null)
+    .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+    .join('\n');
+}

@@ -1,0 +1,152 @@
+// `ganforge watch`: follows a job's event stream (resuming with Last-Event-ID) until it ends; the exit code is the verdict.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isTerminal, type JobStatus, type LossPoint } from '../../contract/job.js';
+import { ApiClient, ConnectionError } from './api-client.js';
+import { fmtDuration, fmtLosses } from './job-format.js';
+import type { JobResource, SampleView } from './job-types.js';
+import { readSse, type SseEvent, type SseState } from './sse-parser.js';
+import { createWatchDisplay, type WatchDisplay } from './watch-display.js';
+
+/** Reconnections in a row (without an event in between) before watch gives up. */
+const MAX_RECONNECTS = 10;
+const DEFAULT_RETRY_MS = 2000;
+
+export async function watchJob(api: ApiClient, id: string, opts: { bar: boolean }): Promise<number> {
+  const path = `jobs/${encodeURIComponent(id)}`;
+  let job = await api.json<JobResource>('GET', path);
+  process.stdout.write(`watching ${job.name} (${job.id}): ${job.status}, iteration ${job.progress.iteration}/${job.progress.iterations}\n`);
+  if (isTerminal(job.status)) return verdict(job);
+
+  const display = createWatchDisplay({ bar: opts.bar, total: job.progress.iterations, start: job.progress.iteration });
+  const onSignal = (signal: NodeJS.Signals) => {
+    display.stop();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const follower = new EventHandler(api, display, job);
+    const state: SseState = { lastEventId: undefined, retryMs: undefined };
+    for (let failures = 0; ; ) {
+      let ended: JobStatus | undefined;
+      let finished = false;
+      try {
+        const res = await api.fetch(`${path}/events`, {
+          headers: { accept: 'text/event-stream', ...(state.lastEventId ? { 'last-event-id': state.lastEventId } : {}) },
+        });
+        // 204: the job is over and nothing happened after our last event.
+        finished = res.status === 204 || !res.body;
+        if (!finished) {
+          for await (const event of readSse(res.body!, state)) {
+            failures = 0;
+            ended = follower.handle(event);
+            if (ended) break;
+          }
+        }
+      } catch (err) {
+        // A refused connection or a stream cut mid-way; anything the API said (ApiError) ends the watch.
+        if (!(err instanceof ConnectionError || isStreamError(err))) throw err;
+        if (++failures > MAX_RECONNECTS) throw err instanceof ConnectionError ? err : new ConnectionError(`lost the event stream of job ${id}`);
+      }
+      if (ended || finished) break;
+      // The stream closed without a final status: look before reconnecting, the job may have ended meanwhile.
+      job = await api.json<JobResource>('GET', path).catch((err: unknown) => {
+        if (err instanceof ConnectionError) return job;
+        throw err;
+      });
+      if (isTerminal(job.status)) break;
+      await sleep(state.retryMs ?? DEFAULT_RETRY_MS);
+    }
+    job = await api.json<JobResource>('GET', path);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    display.stop();
+  }
+  return verdict(job);
+}
+
+/** Turns events into display updates; returns the status once a terminal one arrives. */
+class EventHandler {
+  private latest: JobResource['latest'];
+  private status: JobStatus;
+  /** The stream replays the job's past: samples and checkpoints up to here were written before we started watching. */
+  private readonly seenUpTo: number;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly display: WatchDisplay,
+    job: JobResource,
+  ) {
+    this.latest = job.latest;
+    this.status = job.status;
+    this.seenUpTo = job.progress.iteration;
+  }
+
+  handle(e: SseEvent): JobStatus | undefined {
+    let data: unknown;
+    try {
+      data = JSON.parse(e.data);
+    } catch {
+      return undefined;
+    }
+    switch (e.event) {
+      case 'progress': {
+        const progress = data as JobResource['progress'];
+        if (progress.iteration >= this.seenUpTo) this.display.progress(progress, this.latest);
+        return undefined;
+      }
+      case 'metrics': {
+        const points = (data as { points: LossPoint[] }).points;
+        const last = points[points.length - 1];
+        if (last) this.latest = { dLoss: last.dLoss, dAcc: last.dAcc, gLoss: last.gLoss };
+        return undefined;
+      }
+      case 'sample': {
+        const s = data as SampleView;
+        if (s.iteration > this.seenUpTo) this.display.line(`sample     iteration ${s.iteration}  ${this.api.url(s.url).href}`);
+        return undefined;
+      }
+      case 'checkpoint': {
+        const c = data as { iteration: number; size: number };
+        if (c.iteration > this.seenUpTo) this.display.line(`checkpoint iteration ${c.iteration}  ${(c.size / 1024 / 1024).toFixed(1)} MB`);
+        return undefined;
+      }
+      case 'status': {
+        const { status } = data as { status: JobStatus };
+        if (isTerminal(status)) return status;
+        if (status !== this.status) this.display.line(`status     ${status}`);
+        this.status = status;
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** The last line of a watch, and its exit code: 0 only for a completed job. */
+function verdict(job: JobResource): number {
+  const took = job.startedAt && job.finishedAt ? ` in ${fmtDuration((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000)}` : '';
+  const at = `iteration ${job.progress.iteration}/${job.progress.iterations}`;
+  switch (job.status) {
+    case 'completed':
+      process.stdout.write(`completed: ${at}${took}; ${fmtLosses(job.latest)}\n`);
+      return 0;
+    case 'failed':
+      process.stdout.write(`failed at ${at}: ${job.error ?? 'no error recorded'}\n`);
+      return 1;
+    case 'cancelled':
+      process.stdout.write(`cancelled at ${at}\n`);
+      return 1;
+    default:
+      // Not reached: callers only come here once the job has ended.
+      process.stdout.write(`${job.status} at ${at}\n`);
+      return 1;
+  }
+}
+
+/** undici reports a body cut mid-stream as TypeError('terminated') with a socket error as its cause. */
+function isStreamError(err: unknown): boolean {
+  return err instanceof TypeError && /terminated|other side closed|socket/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
+}

@@ -1,0 +1,183 @@
+// The `ganforge` client end to end: real API and worker processes, the CLI run as a user would, exit codes checked.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
+import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const prefix = uniquePrefix('cli');
+const redis = connect();
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-cli-'));
+const env = { GANFORGE_PREFIX: prefix, GANFORGE_DATA_DIR: dataDir, GANFORGE_BACKEND: 'wasm', HOST: '127.0.0.1', PORT: '0' };
+let api: Proc;
+let worker: Proc;
+let apiUrl: string;
+
+before(async () => {
+  api = startProcess('src/api/server.ts', env);
+  worker = startProcess('src/worker/main.ts', env);
+  apiUrl = (await api.waitFor(/http:\/\/127\.0\.0\.1:\d+/)).trim();
+  await worker.waitFor(/backend wasm/);
+});
+
+after(async () => {
+  await Promise.all([stopProcess(api), stopProcess(worker)]);
+  await cleanup(redis, prefix);
+  redis.disconnect();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ganforge ARGS` against the test API (GANFORGE_API), resolving when it exits. */
+function ganforge(args: string[], onStdout?: (all: string) => void): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ganforge.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, GANFORGE_API: apiUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    onStdout?.(stdout);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function jobStatus(id: string): Promise<string> {
+  const res = await fetch(`${apiUrl}/jobs/${id}`);
+  return ((await res.json()) as { status: string }).status;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+test('submit, list, status, watch to completion (exit 0), then download every sample', async () => {
+  const submitted = await ganforge([
+    'submit',
+    '--name', 'cli smoke',
+    '--iterations', '60',
+    '--batch-size', '16',
+    '--sample-interval', '20',
+    '--checkpoint-interval', '30',
+    '--seed', '3',
+  ]);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const id = submitted.stdout.trim();
+  assert.match(id, UUID);
+
+  const listed = await ganforge(['list']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const row = listed.stdout.split('\n').find((l) => l.startsWith(id));
+  assert.ok(row, listed.stdout);
+  assert.match(row, /cli smoke\s+(queued|running|completed)\s+\d+\/60/);
+  const json = JSON.parse((await ganforge(['list', '--json', '--limit', '5'])).stdout) as { jobs: { id: string }[] };
+  assert.ok(json.jobs.some((j) => j.id === id));
+
+  const status = await ganforge(['status', id]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /^name\s+cli smoke$/m);
+  assert.match(status.stdout, /batchSize=16/);
+
+  const watched = await ganforge(['watch', id]);
+  assert.equal(watched.code, 0, watched.stdout + watched.stderr);
+  const lines = watched.stdout.trim().split('\n');
+  const from = Number(/iteration (\d+)\/60/.exec(lines[0]!)?.[1]);
+  assert.ok(Number.isInteger(from), lines[0]);
+  // A line for each sample written after the watch began, with a URL that serves it.
+  const sampleLines = lines.filter((l) => l.startsWith('sample '));
+  assert.deepEqual(
+    sampleLines.map((l) => Number(/iteration (\d+)/.exec(l)![1])),
+    [20, 40, 60].filter((i) => i > from),
+  );
+  for (const l of sampleLines) assert.equal((await fetch(/(http\S+\.png)/.exec(l)![1]!)).status, 200);
+  assert.match(lines.at(-1)!, /^completed: iteration 60\/60 in \S+; D \d/);
+  assert.equal(watched.stderr, '', 'no progress bar without a terminal');
+
+  const out = path.join(dataDir, 'downloads');
+  const downloaded = await ganforge(['samples', id, '--out', out]);
+  assert.equal(downloaded.code, 0, downloaded.stderr);
+  assert.match(downloaded.stdout, /^3 samples of cli smoke written to /);
+  assert.deepEqual((await fs.readdir(out)).sort(), ['sample-20.png', 'sample-40.png', 'sample-60.png']);
+  const png = await fs.readFile(path.join(out, 'sample-20.png'));
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+  // Watching a job that has already completed answers at once, with the same verdict.
+  const again = await ganforge(['watch', id]);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /completed: iteration 60\/60/);
+});
+
+test('cancel a running job: its watch exits 1; delete refuses while it runs, then deletes it', async () => {
+  const submitted = await ganforge(['submit', '--iterations', '100000', '--batch-size', '16', '--name', 'to cancel']);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const id = submitted.stdout.trim();
+  await waitUntil(async () => (await jobStatus(id)) === 'running', 60_000, 'the job to run');
+
+  let watching!: () => void;
+  const started = new Promise<void>((resolve) => (watching = resolve));
+  const watch = ganforge(['watch', id], (all) => all.includes('watching') && watching());
+  await started;
+
+  const refused = await ganforge(['delete', id]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^ganforge: 409 Conflict: .+\n$/);
+
+  const cancelled = await ganforge(['cancel', id]);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, new RegExp(`(cancel requested for|cancelled) ${id}`));
+
+  const watched = await watch;
+  assert.equal(watched.code, 1, watched.stdout + watched.stderr);
+  assert.match(watched.stdout, /^cancelled at iteration \d+\/100000$/m);
+  assert.equal(await jobStatus(id), 'cancelled');
+
+  const deleted = await ganforge(['delete', id]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(deleted.stdout, `deleted ${id}\n`);
+  const gone = await ganforge(['status', id]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /^ganforge: 404 Not Found: .+\n$/);
+});
+
+test('API errors are one line and exit 1; bad usage is one line and exits 2; never a stack trace', async () => {
+  const invalid = await ganforge(['submit', '--batch-size', '5000']);
+  assert.equal(invalid.code, 1);
+  assert.match(invalid.stderr, /^ganforge: 400 Bad Request: --batch-size: .*1024.*\n$/);
+
+  const missing = await ganforge(['status', '3f1c3e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^ganforge: 404 Not Found: .*3f1c3e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b.*\n$/);
+
+  const closedPort = await new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  const unreachable = await ganforge(['--api', `http://127.0.0.1:${closedPort}`, 'list']);
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /^ganforge: cannot reach the API at http:\/\/127\.0\.0\.1:\d+\/ \(ECONNREFUSED\)/);
+
+  for (const args of [[], ['frobnicate'], ['status'], ['samples', 'x'], ['submit', '--iterations', 'many'], ['list', '--wat'], ['--api', 'nowhere', 'list']]) {
+    const run = await ganforge(args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.stderr.split('\n').length, 2, `one line for ${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, /^ganforge: /);
+  }
+  for (const run of [invalid, missing, unreachable]) assert.doesNotMatch(run.stderr, /\n\s+at /);
+
+  const help = await ganforge(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--checkpoint-interval N/);
+});
