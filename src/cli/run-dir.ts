@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { CheckpointFiles } from '../gan/checkpoint-files.js';
 
-/** Relative posix path -> file bytes; the same shape as the engine's checkpoint type in src/gan/trainer.ts. */
-export type CheckpointFiles = Map<string, Uint8Array>;
+export type { CheckpointFiles };
 
 export interface MetricsRow {
   iteration: number;

@@ -19,7 +19,7 @@ const cliOptionsSchema = z.object({
   out: z.string().min(1),
   resume: z.boolean().default(false),
   backend: z.enum(['auto', ...BACKENDS]).default('auto'),
-  logEvery: z.number().int().min(1).max(1_000_000).default(1),
+  logEvery: z.number().int().min(1).max(1_000_000).default(100),
 });
 
 /** Flag name -> key of the schema that validates it. */
@@ -79,8 +79,8 @@ Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
   --sample-interval N         write a sample grid every N iterations (default ${configDefaults.sampleInterval})
   --checkpoint-interval N     write a checkpoint every N iterations (default ${configDefaults.checkpointInterval})
   --seed N                    random seed (default ${configDefaults.seed})
-  --backend NAME              auto | ${BACKENDS.join(' | ')} (default auto)
-  --log-every N               print a progress line every N iterations (default 1)
+  --backend NAME              auto | ${BACKENDS.join(' | ')} (default auto, or $GANFORGE_BACKEND)
+  --log-every N               print a progress line every N iterations (default 100)
   -h, --help                  show this help
 `;
 

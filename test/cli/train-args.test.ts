@@ -30,7 +30,7 @@ test('only --out given: config defaults', () => {
     out: 'runs/a',
     resume: false,
     backend: 'auto',
-    logEvery: 1,
+    logEvery: 100,
   });
 });
 
