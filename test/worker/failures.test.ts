@@ -85,7 +85,7 @@ test('storage that cannot be written (immutable directory) fails the job with th
   } catch {
     return t.skip('chattr +i is not available here');
   }
-  cleanups.push(() => execFileSync('chattr', ['-i', dataDir]));
+  cleanups.push(() => void execFileSync('chattr', ['-i', dataDir]));
   const w = await withWorker(dataDir);
   const { done, attempts } = await runToEnd({});
   assert.equal(done.status, 'failed');
@@ -102,7 +102,7 @@ test('a full disk (64 KiB tmpfs) fails the job with ENOSPC named; nothing retrie
   } catch {
     return t.skip('cannot mount a tmpfs here (needs root)');
   }
-  cleanups.push(() => execFileSync('umount', ['-l', dataDir]));
+  cleanups.push(() => void execFileSync('umount', ['-l', dataDir]));
   const w = await withWorker(dataDir);
   const { done, attempts } = await runToEnd({});
   assert.equal(done.status, 'failed');
