@@ -5,6 +5,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Env } from '../config/env.js';
 import errorHandler, { handleFrameworkError } from './plugins/error-handler.js';
 import infrastructure from './plugins/infrastructure.js';
+import rateLimit from './plugins/rate-limit.js';
+import requestMetrics from './plugins/request-metrics.js';
+import securityHeaders from './plugins/security-headers.js';
 import services from './plugins/services.js';
 import swagger from './plugins/swagger.js';
 import artifactsRoutes from './routes/artifacts-routes.js';
@@ -12,6 +15,8 @@ import eventsRoutes from './routes/events-routes.js';
 import healthRoutes from './routes/health-routes.js';
 import jobsRoutes from './routes/jobs-routes.js';
 import metricsRoutes from './routes/metrics-routes.js';
+import prometheusRoutes from './routes/prometheus-routes.js';
+import workersRoutes from './routes/workers-routes.js';
 import dashboard from '../dashboard/dashboard-plugin.js';
 
 export interface BuildAppOptions {
@@ -33,6 +38,8 @@ export function buildApp({ env, logger }: BuildAppOptions) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     frameworkErrors: handleFrameworkError,
+    // The error-handler plugin answers requests that arrive while closing, as problem+json.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -41,14 +48,20 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.removeContentTypeParser('text/plain');
 
   app.register(errorHandler);
+  app.register(securityHeaders);
   app.register(infrastructure, { env });
+  // Before the routes: it hooks each route as it is added.
+  app.register(rateLimit, { env });
   app.register(services, { env });
+  app.register(requestMetrics);
   app.register(swagger);
   app.register(healthRoutes);
   app.register(jobsRoutes);
   app.register(metricsRoutes);
   app.register(eventsRoutes);
   app.register(artifactsRoutes);
+  app.register(prometheusRoutes);
+  app.register(workersRoutes);
   app.register(dashboard);
   return app;
 }

@@ -17,12 +17,34 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Where the filesystem artifact store keeps samples and checkpoints. */
   GANFORGE_DATA_DIR: z.string().min(1).default(path.resolve('data')),
+  /** Where artifacts live: the filesystem (GANFORGE_DATA_DIR) or an S3-compatible bucket (GANFORGE_S3_*). */
+  GANFORGE_STORAGE: z.enum(['fs', 's3']).default('fs'),
+  GANFORGE_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  /** Unset for AWS S3; the server's URL for MinIO and other S3-compatible stores, e.g. http://minio:9000. */
+  GANFORGE_S3_ENDPOINT: z.string().url().optional(),
+  GANFORGE_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Bucket in the path (http://host/bucket/key) instead of the host name: what MinIO needs. */
+  GANFORGE_S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Key prefix inside the bucket, e.g. ganforge/prod; '' for the bucket's root. */
+  GANFORGE_S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "'/'-separated names without a leading or trailing '/'")
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   GANFORGE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** Largest request body the API reads, in bytes. */
   GANFORGE_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   /** How many queued + running jobs the API accepts before answering 429. */
   GANFORGE_MAX_ACTIVE_JOBS: z.coerce.number().int().min(1).default(1000),
+  /** How long the API remembers an Idempotency-Key of POST /jobs and the response it gave. */
+  GANFORGE_IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(86400),
+  /**
+   * Requests per client (IP address) per window, counted in Redis so every API instance shares the counters;
+   * POST /jobs has its own, stricter count. /healthz and /readyz are not limited.
+   */
+  GANFORGE_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  GANFORGE_RATE_LIMIT_CREATE_MAX: z.coerce.number().int().min(1).default(30),
+  GANFORGE_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /**
    * Worker lock settings, chosen for jobs that train for hours: the lock is renewed every half lockDuration while
    * the worker lives; a killed worker's job is taken over within lockDuration + stalledInterval; a job is failed only
@@ -33,6 +55,10 @@ export const envSchema = z.object({
   GANFORGE_MAX_STALLED: z.coerce.number().int().min(0).default(5),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
+}).superRefine((env, ctx) => {
+  if (env.GANFORGE_STORAGE === 's3' && !env.GANFORGE_S3_BUCKET) {
+    ctx.addIssue({ code: 'custom', path: ['GANFORGE_S3_BUCKET'], message: 'required when GANFORGE_STORAGE=s3' });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

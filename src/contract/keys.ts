@@ -8,6 +8,8 @@ export function redisKeys(prefix: string) {
     jobs: `${p}:jobs`,
     /** Counter behind job sequence numbers. */
     seq: `${p}:seq`,
+    /** Set: ids of the queued and running jobs (what GANFORGE_MAX_ACTIVE_JOBS caps). */
+    activeJobs: `${p}:active`,
     /** String: packed float32 metrics, 12 bytes per iteration at offset (iteration - 1) * 12. */
     metrics: (id: string) => `${p}:metrics:${id}`,
     /** Stream: the job's events, whose ids are the SSE event ids. */
@@ -20,8 +22,14 @@ export function redisKeys(prefix: string) {
     checkpoints: (id: string) => `${p}:job:${id}:checkpoints`,
     /** String: idempotency key -> JSON of the first response. */
     idempotency: (key: string) => `${p}:idem:${key}`,
+    /** Prefix of the API's rate-limit counters (one string per client and route group). */
+    rateLimit: `${p}:rl:`,
     /** Hash: worker id -> JSON heartbeat. */
     workers: `${p}:workers`,
+    /** Sorted set: worker ids scored by their last heartbeat (ms since the epoch); stale ones are pruned. */
+    workersSeen: `${p}:workers:seen`,
+    /** Hash: cluster-wide counters written by the workers (jobs started/finished, step-time histogram buckets). */
+    stats: `${p}:stats`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -12,6 +12,12 @@ export interface JobEvent {
 /** Oldest events are trimmed past this many (metrics history itself lives in the metrics store). */
 const MAX_EVENTS = 20_000;
 export const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+const MAX_U64 = 2n ** 64n - 1n;
+
+/** A Redis stream id: two unsigned 64-bit integers (Redis refuses a command with a larger one). */
+export function isStreamId(s: string): boolean {
+  return STREAM_ID.test(s) && s.split('-').every((part) => BigInt(part) <= MAX_U64);
+}
 
 export class EventLog {
   readonly keys: RedisKeys;

@@ -1,4 +1,4 @@
-// Job records in Redis: one hash per job (each field JSON), a sorted set for newest-first listing.
+// Job records in Redis: one hash per job (each field JSON), a sorted set for newest-first listing, a set of active ids.
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys, type RedisKeys } from '../contract/keys.js';
@@ -11,6 +11,27 @@ export interface ListOptions {
   limit: number;
 }
 
+/** Creates the record only while the active set is smaller than ARGV[1] (0: no limit). */
+const CREATE_WITHIN = `
+if tonumber(ARGV[1]) > 0 and redis.call('scard', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('hset', KEYS[1], unpack(ARGV, 4))
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
+redis.call('sadd', KEYS[3], ARGV[3])
+return 1`;
+
+/** Sets fields only while the job exists; ARGV[1] 'add' or 'rem' keeps the active set in step with the status. */
+const UPDATE_IF_EXISTS = `
+if redis.call('exists', KEYS[1]) == 0 then return 0 end
+redis.call('hset', KEYS[1], unpack(ARGV, 3))
+if ARGV[1] == 'add' then redis.call('sadd', KEYS[2], ARGV[2]) elseif ARGV[1] == 'rem' then redis.call('srem', KEYS[2], ARGV[2]) end
+return 1`;
+
+/** How a status change moves a job in or out of the active set. */
+function activeChange(fields: Partial<JobRecord>): 'add' | 'rem' | '' {
+  if (fields.status === undefined) return '';
+  return fields.status === 'queued' || fields.status === 'running' ? 'add' : 'rem';
+}
+
 export class JobStore {
   readonly keys: RedisKeys;
   constructor(readonly redis: Redis, prefix: string) {
@@ -18,6 +39,14 @@ export class JobStore {
   }
 
   async create(spec: JobSpec, id: string = crypto.randomUUID()): Promise<JobRecord> {
+    return (await this.createWithin(0, spec, id))!;
+  }
+
+  /**
+   * Creates the job only while fewer than `maxActive` jobs are queued or running (0: no limit); null otherwise.
+   * The check and the insert are one script, so concurrent creators cannot overshoot the limit.
+   */
+  async createWithin(maxActive: number, spec: JobSpec, id: string = crypto.randomUUID()): Promise<JobRecord | null> {
     const seq = await this.redis.incr(this.keys.seq);
     const record: JobRecord = {
       id,
@@ -36,8 +65,10 @@ export class JobStore {
       cancelRequested: false,
       seq,
     };
-    await this.redis.multi().hset(this.keys.job(id), encode(record)).zadd(this.keys.jobs, seq, id).exec();
-    return record;
+    const k = this.keys;
+    const fields = Object.entries(encode(record)).flat();
+    const created = await this.redis.eval(CREATE_WITHIN, 3, k.job(id), k.jobs, k.activeJobs, maxActive, seq, id, ...fields);
+    return created === 1 ? record : null;
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -46,19 +77,17 @@ export class JobStore {
   }
 
   async update(id: string, fields: Partial<JobRecord>): Promise<void> {
-    await this.redis.hset(this.keys.job(id), encode(fields));
+    const multi = this.redis.multi().hset(this.keys.job(id), encode(fields));
+    const change = activeChange(fields);
+    if (change === 'add') multi.sadd(this.keys.activeJobs, id);
+    if (change === 'rem') multi.srem(this.keys.activeJobs, id);
+    await multi.exec();
   }
 
   /** Sets fields only while the job exists, so a late writer never resurrects a deleted job. */
   async updateIfExists(id: string, fields: Partial<JobRecord>): Promise<boolean> {
-    const key = this.keys.job(id);
     const args = Object.entries(encode(fields)).flat();
-    const n = await this.redis.eval(
-      "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], unpack(ARGV)) return 1 end return 0",
-      1,
-      key,
-      ...args,
-    );
+    const n = await this.redis.eval(UPDATE_IF_EXISTS, 2, this.keys.job(id), this.keys.activeJobs, activeChange(fields), id, ...args);
     return n === 1;
   }
 
@@ -84,6 +113,11 @@ export class JobStore {
     }
   }
 
+  /** Queued + running jobs: one SCARD, however many jobs there are. */
+  activeCount(): Promise<number> {
+    return this.redis.scard(this.keys.activeJobs);
+  }
+
   async countByStatus(): Promise<Record<JobStatus, number>> {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     let cursor = '+inf';
@@ -105,7 +139,8 @@ export class JobStore {
     const multi = this.redis
       .multi()
       .del(k.job(id), k.metrics(id), k.events(id), k.jobSamples(id), k.checkpoints(id))
-      .zrem(k.jobs, id);
+      .zrem(k.jobs, id)
+      .srem(k.activeJobs, id);
     if (sampleIds.length) multi.hdel(k.samples, ...sampleIds);
     await multi.exec();
   }

@@ -15,6 +15,8 @@ export interface ArtifactStore {
   list(prefix: string): Promise<string[]>;
   /** Removes every key under a prefix; no error when there is none. */
   deletePrefix(prefix: string): Promise<void>;
+  /** Releases connections (an S3 client's sockets); the store is not used after. */
+  close(): Promise<void>;
 }
 
 export class StorageError extends Error {

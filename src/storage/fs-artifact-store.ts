@@ -71,6 +71,8 @@ export class FsArtifactStore implements ArtifactStore {
   async deletePrefix(prefix: string): Promise<void> {
     await fs.rm(this.file(prefix), { recursive: true, force: true });
   }
+
+  async close(): Promise<void> {}
 }
 
 export function etagOf(bytes: Uint8Array): string {

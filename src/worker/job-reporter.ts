@@ -11,6 +11,15 @@ export interface ReporterDeps {
   metrics: MetricsStore;
   events: EventLog;
   artifacts: ArtifactIndex;
+  activity: WorkerActivity;
+}
+
+/** What the worker's heartbeat learns from the job it trains. */
+export interface WorkerActivity {
+  progress(jobId: string, iteration: number, itPerSec: number | null): void;
+  /** Seconds the engine spent on one training step (reporting excluded). */
+  observeStep(seconds: number): void;
+  idle(): void;
 }
 
 /** How often buffered metrics reach Redis (and the cancel flag is read). */
@@ -21,6 +30,8 @@ export class JobReporter {
   private lastFlush = Date.now();
   private rateFrom: { at: number; iteration: number };
   private itPerSec: number | null = null;
+  /** When the engine got control back after the last callback; the first step (warm-up) is not timed. */
+  private stepFrom: number | null = null;
   readonly abort = new AbortController();
   /** Set when the job record is gone (deleted) or a cancel was requested. */
   stopReason: 'cancelled' | 'deleted' | 'lost' | null = null;
@@ -41,20 +52,24 @@ export class JobReporter {
   get callbacks(): TrainerEvents {
     return {
       onMetrics: async (m) => {
+        if (this.stepFrom !== null) this.deps.activity.observeStep((performance.now() - this.stepFrom) / 1000);
         this.buffer.push(m);
         if (Date.now() - this.lastFlush >= FLUSH_MS || m.iteration === this.iterations) await this.flush();
+        this.stepFrom = performance.now();
       },
       onSample: async ({ iteration, png }) => {
         await this.flush();
         if (!(await this.ownsJob())) return;
         const s = await this.deps.artifacts.addSample(this.jobId, iteration, png);
         await this.deps.events.append(this.jobId, 'sample', { id: s.id, iteration, url: `/samples/${s.id}.png`, createdAt: s.createdAt });
+        this.stepFrom = performance.now();
       },
       onCheckpoint: async ({ iteration, files }) => {
         await this.flush();
         if (!(await this.ownsJob())) return;
         const c = await this.deps.artifacts.addCheckpoint(this.jobId, iteration, files);
         await this.deps.events.append(this.jobId, 'checkpoint', { iteration, size: c.size, createdAt: c.createdAt });
+        this.stepFrom = performance.now();
       },
     };
   }
@@ -76,6 +91,7 @@ export class JobReporter {
       this.itPerSec = ((last.iteration - this.rateFrom.iteration) * 1000) / (now - this.rateFrom.at);
       this.rateFrom = { at: now, iteration: last.iteration };
     }
+    this.deps.activity.progress(this.jobId, last.iteration, this.itPerSec);
     await this.deps.metrics.write(this.jobId, points);
     const exists = await this.deps.jobs.updateIfExists(this.jobId, {
       iteration: last.iteration,

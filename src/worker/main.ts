@@ -2,6 +2,7 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import crypto from 'node:crypto';
 import os from 'node:os';
 import { loadEnv, ConfigError } from '../config/env.js';
 import { initBackend } from '../gan/backend.js';
@@ -10,7 +11,10 @@ import { JobStore } from '../jobs/job-store.js';
 import { MetricsStore } from '../jobs/metrics-store.js';
 import { EventLog } from '../jobs/event-log.js';
 import { ArtifactIndex } from '../jobs/artifact-index.js';
-import { FsArtifactStore } from '../storage/fs-artifact-store.js';
+import { ClusterStats } from '../jobs/cluster-stats.js';
+import { WorkerRegistry } from '../jobs/worker-registry.js';
+import { createArtifactStore } from '../storage/create-artifact-store.js';
+import { Heartbeat } from './heartbeat.js';
 import { createTrainProcessor } from './train-processor.js';
 
 async function main(): Promise<void> {
@@ -29,8 +33,15 @@ async function main(): Promise<void> {
   log.info({ backend }, `backend ${backend.name} (${backend.provider})`);
 
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  const store = new FsArtifactStore(env.GANFORGE_DATA_DIR);
+  const store = createArtifactStore(env);
   const shutdown = new AbortController();
+  const stats = new ClusterStats(redis, env.GANFORGE_PREFIX);
+  // Host names repeat across restarts and pids across containers: the random part keeps ids unique.
+  const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  const heartbeat = new Heartbeat(
+    { registry: new WorkerRegistry(redis, env.GANFORGE_PREFIX), stats, log },
+    { id: workerId, hostname: os.hostname(), pid: process.pid, backend: { name: backend.name, provider: backend.provider }, startedAt: new Date().toISOString() },
+  );
   const deps = {
     jobs: new JobStore(redis, env.GANFORGE_PREFIX),
     metrics: new MetricsStore(redis, env.GANFORGE_PREFIX),
@@ -41,12 +52,14 @@ async function main(): Promise<void> {
     lockKey: (jobId: string) => `${env.GANFORGE_PREFIX}:${QUEUE_NAME}:${jobId}:lock`,
     backend: backend.name,
     shutdown: shutdown.signal,
+    stats,
+    activity: heartbeat,
   };
   const worker = new Worker<TrainJobData>(QUEUE_NAME, createTrainProcessor(deps), {
     connection: redis.duplicate(),
     prefix: env.GANFORGE_PREFIX,
     concurrency: 1,
-    name: `${os.hostname()}:${process.pid}`,
+    name: workerId,
     // The engine yields after every iteration, so lock renewals run while a job trains (see env.ts for the values).
     lockDuration: env.GANFORGE_LOCK_DURATION_MS,
     stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS,
@@ -54,6 +67,8 @@ async function main(): Promise<void> {
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('ready', () => log.info({ queue: QUEUE_NAME, prefix: env.GANFORGE_PREFIX }, 'worker ready'));
+  heartbeat.start();
+  log.info({ workerId }, 'heartbeat started');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -62,7 +77,9 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping: checkpointing the current job and handing it back');
     shutdown.abort();
     await worker.close();
+    await heartbeat.stop().catch((err: unknown) => log.warn({ err }, 'could not leave the worker registry'));
     await redis.quit();
+    await store.close();
     log.info('stopped');
     process.exit(0);
   };

@@ -9,6 +9,7 @@ import { DatasetError, loadDataset } from '../gan/datasets/index.js';
 import type { DatasetName } from '../gan/train-config.js';
 import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
 import { StorageError } from '../storage/artifact-store.js';
+import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
 
 export interface ProcessorDeps extends ReporterDeps {
@@ -19,6 +20,8 @@ export interface ProcessorDeps extends ReporterDeps {
   backend: string;
   /** Aborted when the worker shuts down: the job checkpoints and goes back to the queue. */
   shutdown: AbortSignal;
+  /** Cluster-wide job counters served by the API's GET /metrics. */
+  stats: ClusterStats;
 }
 
 /**
@@ -42,9 +45,10 @@ export function createTrainProcessor(deps: ProcessorDeps) {
   const { jobs, events, artifacts, log } = deps;
 
   // The event goes first: an SSE follower that sees a terminal record knows the stream already holds its last event.
-  const finish = async (jobId: string, status: JobStatus, error: string | null = null) => {
+  const finish = async (jobId: string, status: JobStatus & JobCounter, error: string | null = null) => {
     await events.append(jobId, 'status', { status, error });
     await jobs.updateIfExists(jobId, { status, error, finishedAt: new Date().toISOString(), itPerSec: null });
+    await deps.stats.countJob(status);
   };
 
   return async function processTrainJob(job: Job<TrainJobData>, token?: string): Promise<{ status: JobStatus }> {
@@ -78,6 +82,9 @@ export function createTrainProcessor(deps: ProcessorDeps) {
         iteration: start,
         error: null,
       });
+      // A resumed job (another attempt, or after a worker's shutdown) was started already.
+      if (!record.startedAt) await deps.stats.countJob('started');
+      deps.activity.progress(jobId, start, null);
       await events.append(jobId, 'status', { status: 'running', error: null, resumedFrom: latest?.iteration ?? null });
 
       // A worker frozen past its lock (and replaced) must not write into the job any more.
@@ -130,6 +137,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       throw err;
     } finally {
       trainer?.dispose();
+      deps.activity.idle();
     }
   };
 }

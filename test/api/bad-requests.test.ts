@@ -40,6 +40,7 @@ const cases: Case[] = [
   { name: 'metrics format xml', url: `/jobs/${JOB}/metrics?format=xml`, status: 400, code: 'VALIDATION_FAILED', errors: ['query.format'] },
   { name: 'generator iteration not a number', url: `/jobs/${JOB}/generator/model.json?iteration=last`, status: 400, code: 'VALIDATION_FAILED', errors: ['query.iteration'] },
   { name: 'malformed Last-Event-ID', url: `/jobs/${JOB}/events`, headers: { 'last-event-id': 'yesterday' }, status: 400, code: 'VALIDATION_FAILED', errors: ['headers.last-event-id'] },
+  { name: 'Last-Event-ID past 64 bits', url: `/jobs/${JOB}/events`, headers: { 'last-event-id': '18446744073709551616-0' }, status: 400, code: 'VALIDATION_FAILED', errors: ['headers.last-event-id'] },
   { name: 'id not a UUID', url: '/jobs/123', status: 404, code: 'NOT_FOUND' },
   { name: 'id a UUID v1', url: '/jobs/6ba7b810-9dad-11d1-80b4-00c04fd430c8', status: 404, code: 'NOT_FOUND' },
   { name: 'id ../', url: '/jobs/..%2f..%2fetc', status: 404, code: 'NOT_FOUND' },

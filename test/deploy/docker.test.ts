@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
+import { loadEnv } from '../../src/config/env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -159,6 +160,47 @@ test('compose: every depends_on has a condition, every built service names its i
       assert.ok(existsSync(path.join(ROOT, s.build.context, s.build.dockerfile)), `${name}: ${s.build.dockerfile} exists`);
       assert.match(s.image ?? '', /^ganforge\//, `${name} tags its built image`);
     }
+  }
+});
+
+/** KEY=VALUE lines of an env file (what `docker compose --env-file` reads); comments and blank lines skipped. */
+function parseEnvFile(text: string): Record<string, string> {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+test('compose: MinIO behind profile s3, pinned, healthchecked, on its own volume, with a bucket-creating init', () => {
+  const minio = services.minio!;
+  assert.deepEqual(minio.profiles, ['s3']);
+  assert.match(minio.image!, /^minio\/minio:RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/, 'MinIO pinned to a release');
+  assert.match(minio.healthcheck!.test.join(' '), /mc ready local/);
+  const [[source, target]] = mounts(minio) as [[string, string]];
+  assert.ok(source in compose.volumes && source !== 'artifacts', `minio keeps its own named volume ${source}`);
+  assert.ok(minio.command!.includes(target), `minio serves the mounted ${target}`);
+  assert.ok(!minio.ports?.some((p) => /(^|:)9000$/.test(p)), 'the S3 port stays on the compose network');
+
+  const init = services['minio-init']!;
+  assert.deepEqual(init.profiles, ['s3']);
+  assert.equal(init.image, minio.image);
+  assert.equal(init.depends_on!.minio!.condition, 'service_healthy');
+});
+
+test('compose: the API and the workers use the volume by default and the MinIO bucket with docker/s3.env', () => {
+  for (const name of ['api', 'worker', 'worker-cpu']) {
+    assert.equal(loadEnv(services[name]!.environment).GANFORGE_STORAGE, 'fs', `${name} defaults to the filesystem store`);
+  }
+  const vars = parseEnvFile(read('docker/s3.env'));
+  assert.ok(vars.COMPOSE_PROFILES?.split(',').includes('s3'), 'the env file turns the s3 profile on');
+  const withS3 = (interpolate(composeRaw, vars) as typeof compose).services;
+  const minio = withS3.minio!.environment!;
+  for (const name of ['api', 'worker', 'worker-cpu']) {
+    const env = withS3[name]!.environment!;
+    const parsed = loadEnv(env);
+    assert.equal(parsed.GANFORGE_STORAGE, 's3', name);
+    assert.equal(parsed.GANFORGE_S3_ENDPOINT, 'http://minio:9000', `${name} reaches the minio service`);
+    assert.equal(parsed.GANFORGE_S3_FORCE_PATH_STYLE, true, `${name}: MinIO needs path-style URLs`);
+    assert.equal(parsed.GANFORGE_S3_BUCKET, withS3['minio-init']!.environment!.GANFORGE_S3_BUCKET, `${name} uses the bucket minio-init creates`);
+    assert.deepEqual([env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY], [minio.MINIO_ROOT_USER, minio.MINIO_ROOT_PASSWORD], `${name} signs with MinIO's key`);
   }
 });
 
@@ -315,7 +357,7 @@ const composeTools = [
 
 test('docker compose config -q accepts the file with every profile', { skip: composeTools.length === 0 && 'no compose tool installed' }, () => {
   for (const [cmd, ...sub] of composeTools) {
-    const r = spawnSync(cmd!, [...sub, '--profile', 'gpu', '--profile', 'cpu', 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(cmd!, [...sub, '--profile', 'gpu', '--profile', 'cpu', '--profile', 's3', 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, `${[cmd, ...sub].join(' ')} config -q: ${r.stderr}`);
   }
 });

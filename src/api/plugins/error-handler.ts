@@ -10,6 +10,9 @@ const DOMAIN_STATUS: Record<string, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   TOO_MANY_ACTIVE_JOBS: 429,
+  RATE_LIMITED: 429,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_KEY_IN_USE: 409,
   UNAVAILABLE: 503,
 };
 
@@ -65,7 +68,10 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
     const errors = fieldErrors(where, err.validation as unknown as ValidationIssue[]);
     return sendProblem(request, reply, 400, 'VALIDATION_FAILED', `invalid request ${where}: ${errors.map((e) => e.path).join(', ')}`, errors);
   }
-  if (isDomainError(err)) return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message);
+  if (isDomainError(err)) {
+    if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+    return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message);
+  }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) return sendClientError(err, request, reply, status);
   if (isRedisUnavailable(err)) {
@@ -93,6 +99,11 @@ function sendClientError(err: FastifyError, request: FastifyRequest, reply: Fast
 
 /** For fastify's frameworkErrors option: errors raised before routing (a malformed URL, a too long path parameter). */
 export function handleFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No hook runs for these, so neither helmet's headers nor the request id would be set: the ones a JSON error needs.
+  reply
+    .header('x-request-id', request.id)
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   sendClientError(err, request, reply, err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400);
 }
 
@@ -104,6 +115,17 @@ export default fp(
     );
     app.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);
+    });
+    // While closing, requests that arrive on open connections get a problem+json 503 (fastify's own is plain JSON,
+    // return503OnClosing is off in app.ts); requests already in flight complete.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async (request, reply) => {
+      if (!closing) return;
+      reply.header('connection', 'close').header('retry-after', '1');
+      return sendProblem(request, reply, 503, 'SHUTTING_DOWN', 'this API instance is shutting down; retry on another');
     });
   },
   { name: 'error-handler' },

@@ -5,12 +5,14 @@ import type { Queue } from 'bullmq';
 import type { Env } from '../../config/env.js';
 import type { TrainJobData } from '../../contract/job.js';
 import { ArtifactIndex } from '../../jobs/artifact-index.js';
+import { ClusterStats } from '../../jobs/cluster-stats.js';
 import { EventLog } from '../../jobs/event-log.js';
 import { JobStore } from '../../jobs/job-store.js';
 import { MetricsStore } from '../../jobs/metrics-store.js';
 import { createTrainQueue } from '../../jobs/train-queue.js';
+import { WorkerRegistry } from '../../jobs/worker-registry.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
-import { FsArtifactStore } from '../../storage/fs-artifact-store.js';
+import { createArtifactStore } from '../../storage/create-artifact-store.js';
 
 export interface Infrastructure {
   redis: Redis;
@@ -20,6 +22,8 @@ export interface Infrastructure {
   artifacts: ArtifactIndex;
   store: ArtifactStore;
   queue: Queue<TrainJobData>;
+  stats: ClusterStats;
+  workers: WorkerRegistry;
 }
 
 declare module 'fastify' {
@@ -40,7 +44,7 @@ export default fp(
       lastError = err.message;
     });
     redis.on('ready', () => (lastError = ''));
-    const store = new FsArtifactStore(env.GANFORGE_DATA_DIR);
+    const store = createArtifactStore(env);
     const queue = createTrainQueue(redis, env.GANFORGE_PREFIX);
     queue.on('error', () => {}); // the shared connection's errors are logged above
 
@@ -52,10 +56,13 @@ export default fp(
       artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
       store,
       queue,
+      stats: new ClusterStats(redis, env.GANFORGE_PREFIX),
+      workers: new WorkerRegistry(redis, env.GANFORGE_PREFIX),
     });
 
     app.addHook('onClose', async () => {
       await queue.close();
+      await store.close();
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();
     });

@@ -30,7 +30,7 @@ export default fp(
         tags: [
           { name: 'jobs', description: 'Training jobs' },
           { name: 'artifacts', description: 'Metrics, events, samples, checkpoints and generators of a job' },
-          { name: 'operations', description: 'Health and API description' },
+          { name: 'operations', description: 'Health, Prometheus metrics, live workers and this API description' },
         ],
       },
       transform,

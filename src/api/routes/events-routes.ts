@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { JOB_EVENTS } from '../../contract/job.js';
-import { STREAM_ID, type JobEvent } from '../../jobs/event-log.js';
+import { STREAM_ID, isStreamId, type JobEvent } from '../../jobs/event-log.js';
 import { jobParamsSchema } from '../schemas/job-schemas.js';
 import { problemResponses } from '../schemas/responses.js';
 
@@ -14,7 +14,9 @@ const HEARTBEAT_MS = 15_000;
 const headersSchema = z.looseObject({
   'last-event-id': z
     .string()
-    .regex(STREAM_ID, 'not an event id sent by this stream')
+    .regex(STREAM_ID, { message: 'not an event id sent by this stream', abort: true })
+    // Each part must also fit 64 bits, or Redis refuses the read.
+    .refine(isStreamId, 'not an event id sent by this stream')
     .optional()
     .describe('Resume after this event (browsers send it when they reconnect)'),
 });

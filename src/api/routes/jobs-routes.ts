@@ -8,11 +8,24 @@ import {
   jobResourceSchema,
   listJobsQuerySchema,
 } from '../schemas/job-schemas.js';
-import { jsonResponse, problemResponses } from '../schemas/responses.js';
+import { jsonResponse, problemResponse, problemResponses } from '../schemas/responses.js';
 import { withHeaders } from '../schemas/openapi-transforms.js';
 import { toJobResource, urls } from '../views/job-view.js';
 
 const tags = ['jobs'];
+const str = { type: 'string' };
+
+const createJobHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,255}$/, '1 to 255 printable ASCII characters')
+    .optional()
+    .describe(
+      'Makes retries safe: a repeat with the same key and body gets the first response (and creates no second job), ' +
+        'the same key with another body 422, a repeat while the first is still in progress 409. Keys are kept for ' +
+        'GANFORGE_IDEMPOTENCY_TTL_SECONDS (a day by default). A UUID per job you mean to create is a good key.',
+    ),
+});
 
 const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -22,23 +35,42 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createJob',
         summary: 'Create and enqueue a training job',
         tags,
+        headers: createJobHeadersSchema,
         body: createJobBodySchema,
         response: {
-          201: withHeaders(jsonResponse('The job, queued', jobResourceSchema), {
-            Location: { description: 'URL of the new job', schema: { type: 'string' } },
+          201: withHeaders(jsonResponse('The job, queued (or, for a repeated Idempotency-Key, as it was then)', jobResourceSchema), {
+            Location: { description: 'URL of the new job', schema: str },
+            'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key', schema: str },
           }),
           ...problemResponses({
-            400: 'Malformed JSON, or an invalid or unknown field',
+            400: 'Malformed JSON, an invalid or unknown field, or a malformed Idempotency-Key',
+            409: 'A request with this Idempotency-Key is still in progress (retry after Retry-After seconds)',
             413: 'Body larger than GANFORGE_BODY_LIMIT',
             415: 'Body is not application/json',
-            429: 'Too many queued and running jobs (GANFORGE_MAX_ACTIVE_JOBS)',
+            422: 'This Idempotency-Key was used with a different body',
           }),
+          429: withHeaders(
+            problemResponse('Rate limited (code RATE_LIMITED), or too many queued and running jobs (code TOO_MANY_ACTIVE_JOBS)'),
+            { 'Retry-After': { description: 'Seconds to wait before retrying (rate limits)', schema: str } },
+          ),
         },
       },
     },
     async (request, reply) => {
-      const record = await app.services.jobs.create(request.body);
-      return reply.code(201).header('location', urls.job(record.id)).send(toJobResource(record));
+      const create = async () => {
+        const record = await app.services.jobs.create(request.body);
+        return { status: 201 as const, location: urls.job(record.id), body: toJobResource(record) };
+      };
+      const key = request.headers['idempotency-key'];
+      let response;
+      if (key === undefined) response = await create();
+      else {
+        const outcome = await app.services.idempotency.run(key, request.body, create);
+        if (!outcome.stored) request.log.warn('could not store the response of an idempotent request; a retry may create a second job');
+        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+        response = outcome.response;
+      }
+      return reply.code(response.status).header('location', response.location).send(response.body);
     },
   );
 

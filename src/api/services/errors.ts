@@ -3,9 +3,12 @@ export abstract class DomainError extends Error {
   abstract readonly code: string;
   // Nominal: a FastifyError (which also has a code) is not a DomainError.
   readonly #domain = true;
-  constructor(message: string) {
+  /** Sent as Retry-After when set: the client may try again after this many seconds. */
+  readonly retryAfterSeconds?: number;
+  constructor(message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = new.target.name;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -21,6 +24,21 @@ export class ConflictError extends DomainError {
 /** Too many queued + running jobs (GANFORGE_MAX_ACTIVE_JOBS). */
 export class TooManyActiveJobsError extends DomainError {
   readonly code = 'TOO_MANY_ACTIVE_JOBS';
+}
+
+/** Too many requests from one client in the rate-limit window (Retry-After is set by the rate limiter). */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+}
+
+/** An Idempotency-Key sent again with a different request body. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+}
+
+/** The first request with this Idempotency-Key is still being processed. */
+export class IdempotencyKeyInUseError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_IN_USE';
 }
 
 /** A dependency (Redis) does not answer. */

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus, type TrainJobData } from '../../contract/job.js';
 import { artifactKeys } from '../../contract/keys.js';
+import type { ClusterStats } from '../../jobs/cluster-stats.js';
 import type { EventLog } from '../../jobs/event-log.js';
 import type { JobStore } from '../../jobs/job-store.js';
 import { enqueueTraining } from '../../jobs/train-queue.js';
@@ -18,6 +19,7 @@ export interface JobsServiceDeps {
   queue: Queue<TrainJobData>;
   store: ArtifactStore;
   maxActiveJobs: number;
+  stats: ClusterStats;
 }
 
 export class JobsService {
@@ -25,14 +27,12 @@ export class JobsService {
 
   async create(input: CreateJobInput): Promise<JobRecord> {
     const { jobs, queue, maxActiveJobs } = this.deps;
-    const counts = await jobs.countByStatus();
-    const active = counts.queued + counts.running;
-    if (active >= maxActiveJobs) {
-      throw new TooManyActiveJobsError(`${active} jobs are queued or running, the limit is ${maxActiveJobs}; retry when some finish`);
-    }
     // A seed picked here and stored in the spec makes every run repeatable from its record.
     const spec = jobSpecSchema.parse({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) });
-    const record = await jobs.create(spec);
+    const record = await jobs.createWithin(maxActiveJobs, spec);
+    if (!record) {
+      throw new TooManyActiveJobsError(`${maxActiveJobs} jobs are queued or running, the most allowed; retry when some finish`);
+    }
     try {
       await enqueueTraining(queue, { jobId: record.id, spec });
     } catch (err) {
@@ -64,6 +64,7 @@ export class JobsService {
       const fields = { status: 'cancelled' as const, finishedAt: new Date().toISOString(), cancelRequested: true };
       if (!(await jobs.updateIfExists(id, fields))) throw new NotFoundError(`no job ${id}`);
       await events.append(id, 'status', { status: 'cancelled', error: null });
+      await this.deps.stats.countJob('cancelled');
       return { ...record, ...fields };
     }
     if (!(await jobs.updateIfExists(id, { cancelRequested: true }))) throw new NotFoundError(`no job ${id}`);

@@ -1,0 +1,30 @@
+// Zod schemas of the operations resources: the live workers (GET /workers) and the Prometheus text (GET /metrics).
+import { z } from 'zod';
+
+const isoDate = z.iso.datetime();
+
+export const workerSchema = z
+  .object({
+    id: z.string().describe('hostname:pid:random, also the BullMQ worker name'),
+    hostname: z.string(),
+    pid: z.number().int(),
+    backend: z.object({
+      name: z.string().describe("TensorFlow.js backend: 'tensorflow', 'wasm' or 'cpu'"),
+      provider: z.string().describe('The package that provides it, e.g. @tensorflow/tfjs-node-gpu'),
+    }),
+    job: z
+      .object({
+        id: z.string(),
+        iteration: z.number().int().min(0),
+        itPerSec: z.number().nullable().describe('Recent training speed; null before the first report'),
+      })
+      .nullable()
+      .describe('The job it trains now; null when idle'),
+    startedAt: isoDate.describe('When the worker process started'),
+    lastSeenAt: isoDate.describe('Its last heartbeat (every 5 s; a worker silent for 30 s is dropped)'),
+  })
+  .meta({ id: 'Worker' });
+
+export const workerListSchema = z.object({ workers: z.array(workerSchema) }).meta({ id: 'WorkerList' });
+
+export const prometheusTextSchema = z.string().describe('Prometheus text exposition format 0.0.4');
