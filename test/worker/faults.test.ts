@@ -161,3 +161,21 @@ test('a stale worker (SIGSTOP past its lock, then SIGCONT) writes nothing more i
   assert.equal(statuses.filter((s) => s === 'completed').length, 1);
   await Promise.all([stopProcess(a), stopProcess(b)]);
 });
+
+test('a job killed three times still completes, bit-identical to the uninterrupted run', async () => {
+  let w = startWorker();
+  await w.waitFor(/worker ready/);
+  const id = await submit();
+  for (const at of [30, 60, 90]) {
+    await reached(id, at);
+    w.child.kill('SIGKILL');
+    await w.exited;
+    w = startWorker();
+  }
+  const r = await finished(id);
+  assert.equal(r.status, 'completed', r.error ?? '');
+  const got = await outcome(id, r);
+  assert.deepEqual(got.points, reference.points);
+  assert.ok(got.weights.equals(reference.weights));
+  await stopProcess(w);
+});
