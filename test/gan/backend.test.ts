@@ -1,0 +1,47 @@
+// Backend choice at start-up: each case runs in a fresh process, since a TensorFlow.js backend is process-wide.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function choose(preference: string): { name: string; provider: string; skipped: { backend: string; reason: string }[] } {
+  const script = `import { initBackend } from './src/gan/backend.ts';
+    const info = await initBackend(${JSON.stringify(preference)});
+    process.stdout.write('\\n' + JSON.stringify(info));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+function nativeAvailable(pkg: string): boolean {
+  try {
+    execFileSync(process.execPath, ['-e', `require.resolve(${JSON.stringify(pkg)})`], { cwd: ROOT, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('auto takes native TensorFlow when loadable, else WebAssembly, and says why it skipped the others', () => {
+  const info = choose('auto');
+  if (nativeAvailable('@tensorflow/tfjs-node-gpu') || nativeAvailable('@tensorflow/tfjs-node')) {
+    assert.equal(info.name, 'tensorflow');
+    return;
+  }
+  assert.equal(info.name, 'wasm');
+  assert.equal(info.provider, '@tensorflow/tfjs-backend-wasm');
+  assert.deepEqual(info.skipped.map((s) => s.backend), ['tensorflow-gpu', 'tensorflow']);
+  for (const s of info.skipped) assert.match(s.reason, /Cannot find module '@tensorflow\/tfjs-node/);
+});
+
+test('a forced backend is used as is', () => {
+  const info = choose('cpu');
+  assert.equal(info.name, 'cpu');
+  assert.deepEqual(info.skipped, []);
+});
+
+test('a forced backend that cannot load is an error naming it', () => {
+  if (nativeAvailable('@tensorflow/tfjs-node-gpu')) return;
+  assert.throws(() => choose('tensorflow-gpu'), /no TensorFlow.js backend could be loaded \(tensorflow-gpu: Cannot find module/);
+});
