@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Env } from '../config/env.js';
 import errorHandler, { handleFrameworkError } from './plugins/error-handler.js';
 import infrastructure from './plugins/infrastructure.js';
+import queueBoard from './plugins/queue-board.js';
 import rateLimit from './plugins/rate-limit.js';
 import requestMetrics from './plugins/request-metrics.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -63,6 +64,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(prometheusRoutes);
   app.register(workersRoutes);
   app.register(dashboard);
+  if (env.GANFORGE_QUEUE_BOARD) app.register(queueBoard);
   return app;
 }
 

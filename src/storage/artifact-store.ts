@@ -21,9 +21,15 @@ export interface ArtifactStore {
 
 export class StorageError extends Error {
   readonly code = 'STORAGE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * True when another try may succeed (a network error, a 5xx, a throttled request): the job is retried with backoff.
+   * False when an operator must act (disk full, read-only, permission denied, no such bucket): the job fails at once.
+   */
+  readonly transient: boolean;
+  constructor(message: string, options: { cause?: unknown; transient?: boolean } = {}) {
+    super(message, { cause: options.cause });
     this.name = 'StorageError';
+    this.transient = options.transient ?? false;
   }
 }
 

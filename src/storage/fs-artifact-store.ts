@@ -28,7 +28,10 @@ export class FsArtifactStore implements ArtifactStore {
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => {});
       // Node's message names the cause, e.g. "ENOSPC: no space left on device, write".
-      throw new StorageError(`cannot write artifact ${key} under ${this.root}: ${(err as Error).message}`, { cause: err });
+      throw new StorageError(`cannot write artifact ${key} under ${this.root}: ${(err as Error).message}`, {
+        cause: err,
+        transient: isTransient(err),
+      });
     }
     return { size: bytes.byteLength, etag: etagOf(bytes) };
   }
@@ -38,7 +41,10 @@ export class FsArtifactStore implements ArtifactStore {
       return new Uint8Array(await fs.readFile(this.file(key)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new StorageError(`cannot read artifact ${key} under ${this.root}: ${(err as Error).message}`, { cause: err });
+      throw new StorageError(`cannot read artifact ${key} under ${this.root}: ${(err as Error).message}`, {
+        cause: err,
+        transient: isTransient(err),
+      });
     }
   }
 
@@ -77,4 +83,10 @@ export class FsArtifactStore implements ArtifactStore {
 
 export function etagOf(bytes: Uint8Array): string {
   return `"${crypto.createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Full, read-only or forbidden storage needs an operator; other errors (EIO, EBUSY, EMFILE, ...) may pass. */
+const OPERATOR_NEEDED = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG']);
+function isTransient(err: unknown): boolean {
+  return !OPERATOR_NEEDED.has((err as NodeJS.ErrnoException).code ?? '');
 }

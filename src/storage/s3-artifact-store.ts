@@ -122,6 +122,13 @@ function isMissing(err: unknown): boolean {
 }
 
 function storageError(what: string, key: string, err: unknown): StorageError {
-  const e = err as { name?: string; message?: string };
-  return new StorageError(`cannot ${what} artifact ${key}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  // No HTTP status: the server was not reached (refused, reset, timed out). 5xx and throttling pass too; other 4xx
+  // (no such bucket, access denied) need an operator.
+  const status = e.$metadata?.httpStatusCode;
+  const transient = status === undefined || status >= 500 || status === 429 || e.name === 'SlowDown';
+  return new StorageError(`cannot ${what} artifact ${key}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, {
+    cause: err,
+    transient,
+  });
 }

@@ -25,10 +25,12 @@ export interface ProcessorDeps extends ReporterDeps {
 }
 
 /**
- * Errors that another attempt cannot fix. Storage errors (disk full, read-only, permission denied) need an operator,
- * so the job fails at once with the cause rather than after minutes of backoff.
+ * Errors that another attempt cannot fix. Storage errors that need an operator (disk full, read-only, permission
+ * denied, no such bucket) fail the job at once with the cause; transient ones (network, 5xx) are retried with backoff.
  */
-const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError, StorageError];
+const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError];
+const isPermanent = (err: unknown): boolean =>
+  PERMANENT.some((E) => err instanceof E) || err instanceof UnrecoverableError || (err instanceof StorageError && !err.transient);
 
 const datasets = new Map<DatasetName, Promise<Dataset>>();
 function cachedDataset(name: DatasetName): Promise<Dataset> {
@@ -124,7 +126,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       throw new WaitingError();
     } catch (err) {
       if (err instanceof WaitingError) throw err;
-      const permanent = PERMANENT.some((E) => err instanceof E) || err instanceof UnrecoverableError;
+      const permanent = isPermanent(err);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const message = err instanceof Error ? err.message : String(err);
       if (permanent || lastAttempt) {

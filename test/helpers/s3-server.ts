@@ -20,9 +20,9 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-export async function startS3Server(bucket = 'ganforge-test'): Promise<S3Server> {
+export async function startS3Server(bucket = 'ganforge-test', fixedPort = 0): Promise<S3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), 'gf-s3rver-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', ENTRY, directory, bucket], {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', ENTRY, directory, bucket, String(fixedPort)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -3,11 +3,11 @@
 // --openssl-legacy-provider: a flag for this process alone, so the tests and the code under test keep the default.
 import S3rver from 's3rver';
 
-const [directory, bucket] = process.argv.slice(2);
-if (!directory || !bucket) throw new Error('usage: s3rver-process.ts DIRECTORY BUCKET');
+const [directory, bucket, wantedPort = '0'] = process.argv.slice(2);
+if (!directory || !bucket) throw new Error('usage: s3rver-process.ts DIRECTORY BUCKET [PORT]');
 const server = new S3rver({
   address: '127.0.0.1',
-  port: 0,
+  port: Number(wantedPort),
   silent: true,
   directory,
   configureBuckets: [{ name: bucket, configs: [] }],

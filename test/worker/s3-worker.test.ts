@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
-import { startProcess, stopProcess, waitUntil } from '../helpers/processes.js';
+import { freePort, startProcess, stopProcess, waitUntil } from '../helpers/processes.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { startTestApp } from '../api/test-app.js';
 import { ClusterStats } from '../../src/jobs/cluster-stats.js';
@@ -71,4 +71,43 @@ test('a worker with GANFORGE_STORAGE=s3 writes samples and checkpoints to the bu
   const { jobs: counted, stepTimes } = await new ClusterStats(redis, prefix).read();
   assert.deepEqual(counted, { started: 1, completed: 1, failed: 0, cancelled: 0 });
   assert.equal(stepTimes.count, 19, 'every step but the first (warm-up) is timed');
+});
+
+test('a storage outage is transient: the attempt fails, the job is retried with backoff and completes', async () => {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  // The worker starts while nothing listens on the S3 endpoint; the bucket comes up after the first attempt failed.
+  const worker = startProcess('src/worker/main.ts', {
+    ...s3.env,
+    GANFORGE_S3_ENDPOINT: endpoint,
+    GANFORGE_PREFIX: prefix,
+    GANFORGE_BACKEND: 'wasm',
+    GANFORGE_DATA_DIR: '/nonexistent',
+  });
+  let late: S3Server | undefined;
+  try {
+    await worker.waitFor(/worker ready/);
+    const jobs = new JobStore(redis, prefix);
+    const spec = jobSpecSchema.parse({ iterations: 20, batchSize: 16, sampleInterval: 10, checkpointInterval: 10, seed: 6 });
+    const record = await jobs.create(spec);
+    await enqueueTraining(queue, { jobId: record.id, spec });
+    const failedOnce = await waitUntil(async () => {
+      const r = await jobs.get(record.id);
+      return r?.error?.startsWith('attempt 1 failed') && r;
+    }, 120_000, 'the first attempt to fail');
+    assert.equal(failedOnce.status, 'queued', 'a transient failure puts the job back in the queue');
+    assert.match(failedOnce.error!, /cannot write artifact/);
+    late = await startS3Server('ganforge-test', port);
+    const done = await waitUntil(async () => {
+      const r = await jobs.get(record.id);
+      return r && ['completed', 'failed'].includes(r.status) && r;
+    }, 120_000, 'job to finish');
+    assert.equal(done.status, 'completed', done.error ?? '');
+    assert.equal(done.error, null);
+    const bull = await queue.getJob(record.id);
+    assert.equal(bull?.attemptsMade, 2, 'completed on the second attempt');
+  } finally {
+    await stopProcess(worker);
+    await late?.stop();
+  }
 });

@@ -1,0 +1,123 @@
+// The BullMQ board at /admin/queues: absent unless configured; read-only, outside the OpenAPI contract, and in a real browser.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { body, startTestApp, type TestApp } from './test-app.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SHOTS = path.join(ROOT, 'test-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('queue board off (the default)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  test('/admin/queues and its API are 404 problem+json', async () => {
+    for (const url of ['/admin/queues', '/admin/queues/', '/admin/queues/api/queues']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/, url);
+      assert.equal(body(res).code, 'NOT_FOUND');
+    }
+  });
+});
+
+describe('queue board on', () => {
+  let t: TestApp;
+  let base: string;
+  let jobId: string;
+  before(async () => {
+    t = await startTestApp({ GANFORGE_QUEUE_BOARD: 'true' });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const res = await fetch(`${base}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'board', iterations: 10 }),
+    });
+    assert.equal(res.status, 201);
+    jobId = ((await res.json()) as { id: string }).id;
+  });
+  after(() => t.close());
+
+  test('the page is HTML under the API CSP, with no third-party stylesheet', async () => {
+    const res = await fetch(`${base}/admin/queues`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^text\/html/);
+    assert.match(res.headers.get('content-security-policy')!, /script-src 'self';/);
+    const html = await res.text();
+    assert.match(html, /<base href="\/admin\/queues\/"/);
+    assert.doesNotMatch(html, /https?:\/\/(?!github\.com)/);
+  });
+
+  test('its API lists the train queue with the job POST /jobs enqueued, rate limited as usual', async () => {
+    const res = await fetch(`${base}/admin/queues/api/queues?activeQueue=train&status=latest&page=1&jobsPerPage=10`);
+    assert.equal(res.status, 200);
+    assert.ok(res.headers.get('x-ratelimit-limit'), 'the rate limiter counts board requests');
+    const { queues } = (await res.json()) as { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number>; jobs: { id: string }[] }[] };
+    assert.deepEqual(queues.map((q) => q.name), ['train']);
+    const [train] = queues;
+    assert.equal(train!.readOnlyMode, true);
+    assert.equal(train!.counts.waiting, 1);
+    assert.deepEqual(train!.jobs.map((j) => j.id), [jobId]);
+  });
+
+  test('mutations are refused with 405 problem+json and change nothing', async () => {
+    for (const [method, url] of [
+      ['PUT', `/admin/queues/api/queues/train/${jobId}/clean`],
+      ['PUT', '/admin/queues/api/queues/train/empty'],
+      ['PUT', '/admin/queues/api/queues/pause'],
+      ['POST', '/admin/queues/api/queues/train/add'],
+    ] as const) {
+      const res = await fetch(`${base}${url}`, { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 405, `${method} ${url}`);
+      assert.match(res.headers.get('content-type')!, /^application\/problem\+json/);
+      assert.equal(res.headers.get('allow'), 'GET, HEAD');
+    }
+    assert.equal(await t.app.infra.queue.getJobState(jobId), 'waiting');
+    assert.equal(await t.app.infra.queue.isPaused(), false);
+  });
+
+  test('its routes stay out of the OpenAPI document', () => {
+    const paths = Object.keys((t.app.swagger() as { paths: Record<string, unknown> }).paths);
+    assert.ok(paths.includes('/jobs'), paths.join(' '));
+    assert.deepEqual(paths.filter((p) => p.startsWith('/admin')), []);
+  });
+
+  test('in a real browser: the queue and its job render, no CSP violation, nothing fetched elsewhere', { skip: !existsSync(CHROMIUM) && `no browser at ${CHROMIUM}` }, async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 760 } });
+      page.setDefaultTimeout(30_000);
+      const problems: string[] = [];
+      const elsewhere: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+      page.on('request', (req) => !req.url().startsWith(`${base}/`) && elsewhere.push(req.url()));
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+      });
+
+      await page.goto(`${base}/admin/queues`);
+      await page.getByRole('link', { name: 'train', exact: true }).first().waitFor();
+      await page.goto(`${base}/admin/queues/queue/train`);
+      await page.getByText(jobId).first().waitFor();
+      await mkdir(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'queue-board.png') });
+      assert.deepEqual(problems, []);
+      assert.deepEqual(elsewhere, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
