@@ -55,13 +55,14 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
           200: withHeaders(
             { description: 'The PNG', content: { 'image/png': { schema: binarySchema('PNG image') } } },
             {
-              ETag: { description: 'Strong validator', schema: str },
-              'Cache-Control': { description: IMMUTABLE, schema: str },
-              'X-Content-Type-Options': { description: 'nosniff', schema: str },
+              ETag: { description: 'Strong validator', schema: str, required: true },
+              'Cache-Control': { description: IMMUTABLE, schema: str, required: true },
+              'X-Content-Type-Options': { description: 'nosniff', schema: str, required: true },
             },
           ),
           304: withHeaders(z.undefined().describe('Not modified (If-None-Match matched)'), {
-            ETag: { description: 'Strong validator', schema: str },
+            ETag: { description: 'Strong validator', schema: str, required: true },
+            'Cache-Control': { description: IMMUTABLE, schema: str, required: true },
           }),
           ...problemResponses({ 404: 'No such sample' }),
         },
@@ -113,7 +114,7 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: generatorQuerySchema,
         response: {
           200: withHeaders(jsonResponse('TensorFlow.js layers model', layersModelSchema), {
-            'X-Checkpoint-Iteration': { description: 'Iteration of the checkpoint served', schema: { type: 'integer' } },
+            'X-Checkpoint-Iteration': { description: 'Iteration of the checkpoint served', schema: { type: 'integer' }, required: true },
           }),
           ...problemResponses({ 400: 'Invalid iteration', 404: 'No such job, or no checkpoint (at that iteration) yet' }),
         },

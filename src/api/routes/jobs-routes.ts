@@ -39,15 +39,17 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         body: createJobBodySchema,
         response: {
           201: withHeaders(jsonResponse('The job, queued (or, for a repeated Idempotency-Key, as it was then)', jobResourceSchema), {
-            Location: { description: 'URL of the new job', schema: str },
+            Location: { description: 'URL of the new job', schema: str, required: true },
             'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key', schema: str },
           }),
           ...problemResponses({
             400: 'Malformed JSON, an invalid or unknown field, or a malformed Idempotency-Key',
-            409: 'A request with this Idempotency-Key is still in progress (retry after Retry-After seconds)',
             413: 'Body larger than GANFORGE_BODY_LIMIT',
             415: 'Body is not application/json',
             422: 'This Idempotency-Key was used with a different body',
+          }),
+          409: withHeaders(problemResponse('A request with this Idempotency-Key is still in progress (retry after Retry-After seconds)'), {
+            'Retry-After': { description: 'Seconds to wait before retrying', schema: str, required: true },
           }),
           429: withHeaders(
             problemResponse('Rate limited (code RATE_LIMITED), or too many queued and running jobs (code TOO_MANY_ACTIVE_JOBS)'),

@@ -4,7 +4,13 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fast
 export interface HeaderSpec {
   description: string;
   schema: Record<string, unknown>;
+  /** Sent on every response with this status: clients (and validating proxies) may rely on it. */
+  required?: boolean;
 }
+
+/** Carries `required` through @fastify/swagger, which copies a response header whole into its schema; transformObject
+ * lifts it out to the header object, where OpenAPI puts it. */
+const REQUIRED_MARK = 'x-ganforge-required';
 
 const responseHeaders = new WeakMap<object, Record<string, HeaderSpec>>();
 
@@ -31,17 +37,39 @@ export const transform: Transform = (input) => {
       const target = transformed[code];
       if (!headers || !target) continue;
       target.headers = Object.fromEntries(
-        Object.entries(headers).map(([name, h]) => [name, { ...h.schema, description: h.description }]),
+        Object.entries(headers).map(([name, h]) => [
+          name,
+          { ...h.schema, description: h.description, ...(h.required ? { [REQUIRED_MARK]: true } : {}) },
+        ]),
       );
     }
   }
   return out;
 };
 
-/** The type provider's document transform, minus the components no operation refers to (each zod schema with an id
- * is emitted twice, as input and as output). */
+type HeaderObject = { schema?: Record<string, unknown>; required?: boolean };
+type Paths = Record<string, Record<string, { responses?: Record<string, { headers?: Record<string, HeaderObject> }> }>>;
+
+/** Moves the required marks left by `transform` from header schemas to the header objects. */
+function liftRequiredHeaders(paths: Paths | undefined): void {
+  for (const item of Object.values(paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        for (const header of Object.values(response.headers ?? {})) {
+          if (!header.schema || !(REQUIRED_MARK in header.schema)) continue;
+          delete header.schema[REQUIRED_MARK];
+          header.required = true;
+        }
+      }
+    }
+  }
+}
+
+/** The type provider's document transform with required response headers, minus the components no operation refers
+ * to (each zod schema with an id is emitted twice, as input and as output). */
 export const transformObject: TransformObject = (input) => {
-  const doc = baseTransformObject(input) as { components?: { schemas?: Record<string, unknown> } };
+  const doc = baseTransformObject(input) as { paths?: Paths; components?: { schemas?: Record<string, unknown> } };
+  liftRequiredHeaders(doc.paths);
   const schemas = doc.components?.schemas;
   if (!schemas) return doc as ReturnType<TransformObject>;
   const used = new Set<string>();

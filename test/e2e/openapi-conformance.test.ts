@@ -1,0 +1,301 @@
+// Every operation in openapi.yaml driven over real HTTP (API + wasm worker), every response checked against the document.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
+import { freePort, startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { OpenApiValidator } from '../helpers/openapi-validator.js';
+
+const OPENAPI = new URL('../../openapi.yaml', import.meta.url);
+const validator = OpenApiValidator.fromFile(OPENAPI);
+
+const prefix = uniquePrefix('conformance');
+const redis = connect();
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-conformance-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = {
+  GANFORGE_PREFIX: prefix,
+  GANFORGE_DATA_DIR: dataDir,
+  GANFORGE_BACKEND: 'wasm',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  // This test sends a few hundred requests; the limits are tested elsewhere.
+  GANFORGE_RATE_LIMIT_MAX: '100000',
+  GANFORGE_RATE_LIMIT_CREATE_MAX: '100000',
+};
+let api: Proc;
+let worker: Proc;
+
+/** Responses that broke the document, and the operations (with their statuses) that were exercised. */
+const violations: string[] = [];
+const exercised = new Map<string, Set<number>>();
+
+before(async () => {
+  api = startProcess('src/api/server.ts', env);
+  worker = startProcess('src/worker/main.ts', env);
+  await api.waitFor(/Server listening/);
+  await worker.waitFor(/worker ready/);
+});
+
+after(async () => {
+  await Promise.all([api, worker].map((p) => stopProcess(p)));
+  await cleanup(redis, prefix);
+  redis.disconnect();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  bytes: Uint8Array;
+  /** The decoded body of a JSON response, read freely by the assertions. */
+  json: any;
+}
+
+const isJson = (headers: Headers) => /^application\/([\w.-]+\+)?json\b/i.test(headers.get('content-type') ?? '');
+
+function check(method: string, url: string, status: number, headers: Headers, body: unknown): void {
+  const { operation, errors } = validator.validateResponse(method, url, status, headers, body);
+  if (operation) {
+    const statuses = exercised.get(operation.operationId) ?? new Set<number>();
+    exercised.set(operation.operationId, statuses.add(status));
+  }
+  violations.push(...errors);
+}
+
+/** One request over HTTP; the response is validated against openapi.yaml before it is returned. */
+async function call(
+  method: string,
+  url: string,
+  opts: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers = { ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
+  const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
+  const res = await fetch(`${base}${url}`, { method, headers, body, redirect: 'manual' });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const text = Buffer.from(bytes).toString('utf8');
+  const json = isJson(res.headers) && text ? JSON.parse(text) : undefined;
+  check(method, url, res.status, res.headers, isJson(res.headers) ? json : bytes);
+  return { status: res.status, headers: res.headers, text, bytes, json };
+}
+
+interface Event {
+  id: string;
+  event: string;
+  data: unknown;
+}
+
+function parseEvents(text: string): Event[] {
+  return text
+    .split('\n\n')
+    .map((block) => Object.fromEntries(block.split('\n').filter((l) => /^(id|event|data):/.test(l)).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()])))
+    .filter((f) => f.event)
+    .map((f) => ({ id: f.id!, event: f.event!, data: JSON.parse(f.data!) }));
+}
+
+/** Opens an event stream, reads until `count` events arrived (or the server ended it), then hangs up. */
+async function readEvents(url: string, count: number): Promise<{ status: number; headers: Headers; events: Event[] }> {
+  const ac = new AbortController();
+  const res = await fetch(`${base}${url}`, { signal: ac.signal });
+  // The body is a stream that never was fully read: status, media type and headers are what can be checked.
+  check('GET', url, res.status, res.headers, undefined);
+  let text = '';
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  try {
+    while (parseEvents(text).length < count) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    ac.abort();
+  }
+  return { status: res.status, headers: res.headers, events: parseEvents(text) };
+}
+
+async function jobUntil(id: string, ok: (job: { status: string; progress: { iteration: number } }) => boolean, what: string, ms = 240_000) {
+  return waitUntil(async () => {
+    const r = await call('GET', `/jobs/${id}`);
+    return r.status === 200 && ok(r.json) && r.json;
+  }, ms, what);
+}
+
+const small = { iterations: 40, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 7, dataset: 'mnist' };
+// Runs until cancelled, and never reaches a sample or a checkpoint.
+const endless = { ...small, iterations: 1_000_000, sampleInterval: 1_000_000, checkpointInterval: 1_000_000 };
+const unknownId = () => crypto.randomUUID();
+
+test('operations: health, readiness, the document, docs, Prometheus, workers, an unknown route', async () => {
+  assert.equal((await call('GET', '/healthz')).status, 200);
+  assert.equal((await call('GET', '/readyz')).status, 200);
+  const doc = await call('GET', '/openapi.yaml');
+  assert.equal(doc.status, 200);
+  assert.equal(doc.text, await fs.readFile(OPENAPI, 'utf8'));
+  const metrics = await call('GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.text, /ganforge_workers/);
+  await waitUntil(async () => {
+    const r = await call('GET', '/workers');
+    return r.status === 200 && r.json.workers.some((w: { backend: { name: string } }) => w.backend.name === 'wasm');
+  }, 30_000, 'the worker to be listed');
+
+  // Not operations of the document: the docs UI, and a route that does not exist (still a problem document).
+  const docs = await fetch(`${base}/docs`);
+  assert.equal(docs.status, 200);
+  assert.match(await docs.text(), /swagger-ui/i);
+  const res = await fetch(`${base}/no/such/route`);
+  assert.equal(res.status, 404);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  const problem = validator.componentSchema('Problem');
+  assert.ok(problem(await res.json()), JSON.stringify(problem.errors));
+});
+
+test('POST /jobs refusals: validation, unknown field, media type, size, malformed JSON, Idempotency-Key', async () => {
+  const invalid = await call('POST', '/jobs', { json: { ...small, iterations: 0 } });
+  assert.equal(invalid.status, 400);
+  assert.ok(invalid.json.errors.some((e: { path: string }) => e.path === 'body.iterations'));
+  assert.equal((await call('POST', '/jobs', { json: { ...small, bogus: 1 } })).status, 400);
+  assert.equal((await call('POST', '/jobs', { body: 'iterations=40', headers: { 'content-type': 'text/plain' } })).status, 415);
+  assert.equal((await call('POST', '/jobs', { json: { ...small, name: 'x'.repeat(100_000) } })).status, 413);
+  assert.equal((await call('POST', '/jobs', { body: '{"iterations":', headers: { 'content-type': 'application/json' } })).status, 400);
+  assert.equal((await call('POST', '/jobs', { body: '', headers: { 'content-type': 'application/json' } })).status, 400);
+  assert.equal((await call('POST', '/jobs', { json: small, headers: { 'idempotency-key': 'k'.repeat(256) } })).status, 400);
+});
+
+test('a job that never checkpoints, a queued one: events while running, 404 generators, cancel and delete', async () => {
+  const running = await call('POST', '/jobs', { json: { ...endless, name: 'endless' } });
+  assert.equal(running.status, 201);
+  const b = running.json.id as string;
+  await jobUntil(b, (j) => j.status === 'running' && j.progress.iteration > 0, 'the endless job to run');
+
+  const stream = await readEvents(`/jobs/${b}/events`, 3);
+  assert.equal(stream.status, 200);
+  assert.ok(stream.events.length >= 3);
+  assert.ok((await call('GET', '/jobs?status=running')).json.jobs.some((j: { id: string }) => j.id === b));
+  for (const file of ['model.json', 'weights.bin']) assert.equal((await call('GET', `/jobs/${b}/generator/${file}`)).status, 404);
+  assert.equal((await call('GET', `/jobs/${b}/checkpoints`)).json.checkpoints.length, 0);
+
+  // The one worker is busy: this job waits in the queue, is cancelled there, and can then be deleted.
+  const c = (await call('POST', '/jobs', { json: small })).json.id as string;
+  assert.ok((await call('GET', '/jobs?status=queued')).json.jobs.some((j: { id: string }) => j.id === c));
+  const cancelled = await call('POST', `/jobs/${c}/cancel`);
+  assert.equal(cancelled.status, 202);
+  assert.equal(cancelled.json.status, 'cancelled');
+  assert.equal((await call('POST', `/jobs/${c}/cancel`)).status, 409);
+  assert.equal((await call('DELETE', `/jobs/${c}`)).status, 204);
+  assert.equal((await call('GET', `/jobs/${c}`)).status, 404);
+  assert.equal((await call('DELETE', `/jobs/${c}`)).status, 404);
+  assert.equal((await call('POST', `/jobs/${c}/cancel`)).status, 404);
+
+  assert.equal((await call('DELETE', `/jobs/${b}`)).status, 409);
+  const cancelRunning = await call('POST', `/jobs/${b}/cancel`);
+  assert.equal(cancelRunning.status, 202);
+  assert.equal(cancelRunning.json.cancelRequested, true);
+  await jobUntil(b, (j) => j.status === 'cancelled', 'the endless job to stop', 60_000);
+});
+
+test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpoints, generator, list pages, delete', async () => {
+  const key = crypto.randomUUID();
+  const created = await call('POST', '/jobs', { json: { ...small, name: 'conformance' }, headers: { 'idempotency-key': key } });
+  assert.equal(created.status, 201);
+  const a = created.json.id as string;
+  assert.equal(created.headers.get('location'), `/jobs/${a}`);
+  const replayed = await call('POST', '/jobs', { json: { ...small, name: 'conformance' }, headers: { 'idempotency-key': key } });
+  assert.equal(replayed.status, 201);
+  assert.equal(replayed.json.id, a);
+  assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+  assert.equal((await call('POST', '/jobs', { json: { ...small, seed: 8 }, headers: { 'idempotency-key': key } })).status, 422);
+
+  await jobUntil(a, (j) => j.status === 'completed', 'the small job to complete');
+  assert.equal((await call('GET', `/jobs/${a}`)).status, 200);
+  assert.equal((await call('GET', '/jobs/not-a-uuid')).status, 404);
+
+  // Metrics: JSON, pages, windows, CSV by query and by Accept, a bad query, an unknown job.
+  assert.equal((await call('GET', `/jobs/${a}/metrics`)).json.points.length, 40);
+  assert.equal((await call('GET', `/jobs/${a}/metrics?since=10&limit=5`)).json.nextSince, 15);
+  assert.equal((await call('GET', `/jobs/${a}/metrics?every=20`)).json.points.length, 2);
+  assert.match((await call('GET', `/jobs/${a}/metrics?format=csv`)).text, /^iteration,dLoss,dAcc,gLoss\n/);
+  assert.match((await call('GET', `/jobs/${a}/metrics`, { headers: { accept: 'text/csv' } })).headers.get('content-type')!, /^text\/csv/);
+  assert.equal((await call('GET', `/jobs/${a}/metrics?every=0`)).status, 400);
+  assert.equal((await call('GET', `/jobs/${a}/metrics?limit=abc`)).status, 400);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/metrics`)).status, 404);
+
+  // Events: the replay of a finished job ends by itself; nothing after its last event is 204.
+  const replay = await readEvents(`/jobs/${a}/events`, Number.POSITIVE_INFINITY);
+  assert.equal(replay.status, 200);
+  const last = replay.events.at(-1)!;
+  assert.equal(last.event, 'status');
+  assert.equal((await call('GET', `/jobs/${a}/events`, { headers: { 'last-event-id': last.id } })).status, 204);
+  assert.equal((await call('GET', `/jobs/${a}/events`, { headers: { 'last-event-id': 'nope' } })).status, 400);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/events`)).status, 404);
+
+  // Samples: the list, a PNG, a revalidation, unknown and malformed names.
+  const samples = (await call('GET', `/jobs/${a}/samples`)).json.samples as { url: string }[];
+  assert.equal(samples.length, 2);
+  const png = await call('GET', samples[0]!.url);
+  assert.equal(png.status, 200);
+  const etag = png.headers.get('etag')!;
+  assert.equal((await call('GET', samples[0]!.url, { headers: { 'if-none-match': etag } })).status, 304);
+  assert.equal((await call('GET', `/samples/${unknownId()}.png`)).status, 404);
+  assert.equal((await call('GET', '/samples/nope.png')).status, 404);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/samples`)).status, 404);
+
+  // Checkpoints and the generator, latest and pinned, with bad and unknown iterations.
+  assert.deepEqual((await call('GET', `/jobs/${a}/checkpoints`)).json.checkpoints.map((c: { iteration: number }) => c.iteration), [20, 40]);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/checkpoints`)).status, 404);
+  const model = await call('GET', `/jobs/${a}/generator/model.json`);
+  assert.equal(model.status, 200);
+  assert.equal(model.headers.get('x-checkpoint-iteration'), '40');
+  assert.equal((await call('GET', `/jobs/${a}/generator/model.json?iteration=20`)).status, 200);
+  assert.equal((await call('GET', `/jobs/${a}/generator/model.json?iteration=21`)).status, 404);
+  assert.equal((await call('GET', `/jobs/${a}/generator/model.json?iteration=abc`)).status, 400);
+  const weights = await call('GET', `/jobs/${a}/generator/weights.bin`);
+  assert.equal(weights.status, 200);
+  assert.ok(weights.bytes.length > 0);
+  assert.equal((await call('GET', `/jobs/${a}/generator/weights.bin?iteration=20`)).status, 200);
+  assert.equal((await call('GET', `/jobs/${a}/generator/weights.bin?iteration=-1`)).status, 400);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/generator/weights.bin`)).status, 404);
+
+  // Listing: filters, every page by cursor, bad queries.
+  assert.ok((await call('GET', '/jobs?status=completed')).json.jobs.some((j: { id: string }) => j.id === a));
+  const seen: string[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const page: Reply = await call('GET', `/jobs?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(page.status, 200);
+    seen.push(...page.json.jobs.map((j: { id: string }) => j.id));
+    cursor = page.json.nextCursor;
+  }
+  assert.equal(seen.length, 2, 'the completed and the cancelled job, one per page');
+  assert.equal(seen[0], a);
+  for (const q of ['limit=0', 'limit=101', 'limit=abc', 'cursor=!!', 'status=bogus']) {
+    assert.equal((await call('GET', `/jobs?${q}`)).status, 400, q);
+  }
+
+  // A finished job cannot be cancelled; it can be deleted, once.
+  assert.equal((await call('POST', `/jobs/${a}/cancel`)).status, 409);
+  assert.equal((await call('DELETE', `/jobs/${a}`)).status, 204);
+  assert.equal((await call('DELETE', `/jobs/${a}`)).status, 404);
+  assert.equal((await call('GET', samples[0]!.url)).status, 404);
+  assert.equal((await call('GET', `/jobs/${a}/generator/model.json`)).status, 404);
+  assert.equal((await call('GET', `/jobs/${a}/generator/weights.bin`)).status, 404);
+  assert.equal((await call('GET', '/workers')).status, 200);
+  assert.equal((await call('GET', '/metrics')).status, 200);
+});
+
+test('every response conformed to openapi.yaml', () => {
+  assert.deepEqual(violations, []);
+});
+
+test('every operation in openapi.yaml was exercised', () => {
+  const missing = validator.operations.map((o) => o.operationId).filter((id) => !exercised.has(id));
+  assert.deepEqual(missing, [], `not exercised: ${missing.join(', ')}`);
+  // Not only refusals: each operation answered successfully at least once.
+  for (const [id, statuses] of exercised) assert.ok([...statuses].some((s) => s < 300), `${id} never succeeded`);
+});
