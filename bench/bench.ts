@@ -10,6 +10,7 @@ import { GanTrainer } from '../src/gan/trainer.js';
 import { trainConfig } from '../src/gan/train-config.js';
 import type { Dataset } from '../src/gan/datasets/dataset.js';
 import { installWasmMatMulFix, uninstallWasmMatMulFix } from '../src/gan/wasm-matmul-fix.js';
+import { installWasmTileFix, uninstallWasmTileFix } from '../src/gan/wasm-tile-fix.js';
 
 const BENCH_BACKENDS = ['wasm', 'wasm-unfixed', 'cpu', 'tensorflow', 'pytorch'] as const;
 type BenchBackend = (typeof BENCH_BACKENDS)[number];
@@ -79,10 +80,16 @@ async function activate(backend: Exclude<BenchBackend, 'pytorch'>): Promise<stri
   switch (backend) {
     case 'wasm':
     case 'wasm-unfixed':
-      await initBackend('wasm'); // registers wasm and installs the fix once; later calls are no-ops
+      await initBackend('wasm'); // registers wasm and installs the fixes once; later calls are no-ops
       if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
-      if (backend === 'wasm') installWasmMatMulFix();
-      else uninstallWasmMatMulFix();
+      // 'wasm-unfixed' is tfjs-backend-wasm's own kernels: neither our matmul nor our tile kernel.
+      if (backend === 'wasm') {
+        installWasmMatMulFix();
+        installWasmTileFix();
+      } else {
+        uninstallWasmMatMulFix();
+        uninstallWasmTileFix();
+      }
       return '@tensorflow/tfjs-backend-wasm';
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('setBackend(cpu) returned false');

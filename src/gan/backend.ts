@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
+import { installWasmTileFix } from './wasm-tile-fix.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKENDS)[number] | 'auto';
@@ -29,7 +30,10 @@ async function tryWasm(): Promise<boolean> {
   const dist = require.resolve('@tensorflow/tfjs-backend-wasm/package.json').replace(/package\.json$/, 'dist/');
   wasm.setWasmPaths(dist);
   const ok = await tf.setBackend('wasm');
-  if (ok) installWasmMatMulFix();
+  if (ok) {
+    installWasmMatMulFix();
+    installWasmTileFix();
+  }
   return ok;
 }
 
