@@ -24,7 +24,8 @@ const CASES: [number[], number[]][] = [
 function tiled(shape: number[], reps: number[], dtype: 'float32' | 'int32' | 'bool'): { values: number[]; shape: number[] } {
   return tf.tidy(() => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const x = tf.tensor(Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : i * 1.5 - 7)), shape, dtype);
+    const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? Number(i % 3 === 0) : i * 1.5 - 7));
+    const x = tf.tensor(values, shape, dtype);
     const t = tf.tile(x, reps);
     return { values: Array.from(t.dataSync()), shape: t.shape };
   });
