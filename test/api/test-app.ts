@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { REDIS_URL, cleanup, connect } from '../helpers/redis.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { buildApp, type App } from '../../src/api/app.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 export interface TestApp {
   app: App;
@@ -34,14 +34,9 @@ export async function startTestApp(vars: Record<string, string> = {}): Promise<T
 
 /** Removes every key under `prefix:` (ours and BullMQ's). */
 export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+  const redis = connect();
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await cleanup(redis, prefix);
   } finally {
     await redis.quit();
   }

@@ -63,15 +63,6 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined | null | fals
   }
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as import('node:net').AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+
+/** The launcher's own: a port nobody listens on at this moment. */
+export { freePort } from '../../src/launcher/free-port.js';

@@ -6,12 +6,13 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
-import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
+import { jobEnded, submitJob } from '../helpers/jobs.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
-import { createTrainQueue, enqueueTraining } from '../../src/jobs/train-queue.js';
-import { jobSpecSchema, type JobSpecInput } from '../../src/contract/job.js';
+import { createTrainQueue } from '../../src/jobs/train-queue.js';
+import { type JobSpecInput } from '../../src/contract/job.js';
 
 const prefix = uniquePrefix('failures');
 const redis = connect();
@@ -41,15 +42,9 @@ async function withWorker(dataDir: string, extraEnv: Record<string, string> = {}
 }
 
 async function runToEnd(input: JobSpecInput, before?: (id: string) => Promise<void>) {
-  const spec = jobSpecSchema.parse({ batchSize: 16, sampleInterval: 10, checkpointInterval: 10, iterations: 30, ...input });
-  const record = await jobs.create(spec);
-  await before?.(record.id);
-  await enqueueTraining(queue, { jobId: record.id, spec });
-  const done = await waitUntil(async () => {
-    const r = await jobs.get(record.id);
-    return r && ['completed', 'failed'].includes(r.status) && r;
-  }, 90_000, 'job to end');
-  const bull = await queue.getJob(record.id);
+  const id = await submitJob(jobs, queue, { batchSize: 16, sampleInterval: 10, checkpointInterval: 10, iterations: 30, ...input }, before);
+  const done = await jobEnded(jobs, id, 90_000);
+  const bull = await queue.getJob(id);
   return { done, attempts: bull?.attemptsMade, state: await bull?.getState() };
 }
 

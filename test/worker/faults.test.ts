@@ -6,13 +6,14 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { jobEnded, submitJob } from '../helpers/jobs.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { MetricsStore } from '../../src/jobs/metrics-store.js';
 import { EventLog } from '../../src/jobs/event-log.js';
 import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
-import { createTrainQueue, enqueueTraining } from '../../src/jobs/train-queue.js';
-import { jobSpecSchema, type JobRecord } from '../../src/contract/job.js';
+import { createTrainQueue } from '../../src/jobs/train-queue.js';
+import { type JobRecord, type JobSpecInput } from '../../src/contract/job.js';
 
 const prefix = uniquePrefix('faults');
 const redis = connect();
@@ -46,19 +47,10 @@ function startWorker(): Proc {
   return w;
 }
 
-const spec = jobSpecSchema.parse({ iterations: 120, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 9 });
+const spec: JobSpecInput = { iterations: 120, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 9 };
 
-async function submit(): Promise<string> {
-  const r = await jobs.create(spec);
-  await enqueueTraining(queue, { jobId: r.id, spec });
-  return r.id;
-}
-
-const finished = (id: string, timeoutMs = 180_000) =>
-  waitUntil(async () => {
-    const r = await jobs.get(id);
-    return r && ['completed', 'failed', 'cancelled'].includes(r.status) && r;
-  }, timeoutMs, `job ${id} to finish`);
+const submit = () => submitJob(jobs, queue, spec);
+const finished = (id: string) => jobEnded(jobs, id, 180_000);
 
 const reached = (id: string, iteration: number) =>
   waitUntil(async () => ((await jobs.get(id))?.iteration ?? 0) >= iteration, 120_000, `iteration ${iteration}`);

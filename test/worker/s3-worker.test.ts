@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { freePort, startProcess, stopProcess, waitUntil } from '../helpers/processes.js';
+import { jobEnded, submitJob } from '../helpers/jobs.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { startTestApp } from '../api/test-app.js';
 import { ClusterStats } from '../../src/jobs/cluster-stats.js';
 import { JobStore } from '../../src/jobs/job-store.js';
-import { createTrainQueue, enqueueTraining } from '../../src/jobs/train-queue.js';
-import { jobSpecSchema } from '../../src/contract/job.js';
+import { createTrainQueue } from '../../src/jobs/train-queue.js';
 import { S3ArtifactStore } from '../../src/storage/s3-artifact-store.js';
 
 const prefix = uniquePrefix('s3worker');
@@ -38,13 +38,8 @@ test('a worker with GANFORGE_STORAGE=s3 writes samples and checkpoints to the bu
   try {
     await worker.waitFor(/heartbeat started/);
     const jobs = new JobStore(redis, prefix);
-    const spec = jobSpecSchema.parse({ iterations: 20, batchSize: 16, sampleInterval: 10, checkpointInterval: 10, seed: 3 });
-    const record = await jobs.create(spec);
-    await enqueueTraining(queue, { jobId: record.id, spec });
-    const done = await waitUntil(async () => {
-      const r = await jobs.get(record.id);
-      return r && ['completed', 'failed'].includes(r.status) && r;
-    }, 120_000, 'job to finish');
+    const record = { id: await submitJob(jobs, queue, { iterations: 20, batchSize: 16, sampleInterval: 10, checkpointInterval: 10, seed: 3 }) };
+    const done = await jobEnded(jobs, record.id);
     assert.equal(done.status, 'completed', done.error ?? worker.output().slice(-2000));
 
     const keys = await bucket.list(`jobs/${record.id}`);
@@ -88,9 +83,7 @@ test('a storage outage is transient: the attempt fails, the job is retried with 
   try {
     await worker.waitFor(/worker ready/);
     const jobs = new JobStore(redis, prefix);
-    const spec = jobSpecSchema.parse({ iterations: 20, batchSize: 16, sampleInterval: 10, checkpointInterval: 10, seed: 6 });
-    const record = await jobs.create(spec);
-    await enqueueTraining(queue, { jobId: record.id, spec });
+    const record = { id: await submitJob(jobs, queue, { iterations: 20, batchSize: 16, sampleInterval: 10, checkpointInterval: 10, seed: 6 }) };
     const failedOnce = await waitUntil(async () => {
       const r = await jobs.get(record.id);
       return r?.error?.startsWith('attempt 1 failed') && r;
@@ -98,10 +91,7 @@ test('a storage outage is transient: the attempt fails, the job is retried with 
     assert.equal(failedOnce.status, 'queued', 'a transient failure puts the job back in the queue');
     assert.match(failedOnce.error!, /cannot write artifact/);
     late = await startS3Server('ganforge-test', port);
-    const done = await waitUntil(async () => {
-      const r = await jobs.get(record.id);
-      return r && ['completed', 'failed'].includes(r.status) && r;
-    }, 120_000, 'job to finish');
+    const done = await jobEnded(jobs, record.id);
     assert.equal(done.status, 'completed', done.error ?? '');
     assert.equal(done.error, null);
     const bull = await queue.getJob(record.id);

@@ -6,14 +6,14 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { PNG } from 'pngjs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
-import { startProcess, stopProcess, waitUntil } from '../helpers/processes.js';
+import { startProcess, stopProcess } from '../helpers/processes.js';
+import { jobEnded, submitJob } from '../helpers/jobs.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { MetricsStore } from '../../src/jobs/metrics-store.js';
 import { EventLog } from '../../src/jobs/event-log.js';
 import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
-import { createTrainQueue, enqueueTraining } from '../../src/jobs/train-queue.js';
-import { jobSpecSchema } from '../../src/contract/job.js';
+import { createTrainQueue } from '../../src/jobs/train-queue.js';
 
 const prefix = uniquePrefix('worker');
 const redis = connect();
@@ -33,28 +33,23 @@ test('a worker trains a job: 60 metric points, 3 samples, 3 checkpoints, complet
   const worker = startProcess('src/worker/main.ts', env);
   try {
     await worker.waitFor(/backend wasm/);
-    const spec = jobSpecSchema.parse({ iterations: 60, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 5 });
-    const record = await jobs.create(spec);
-    await enqueueTraining(queue, { jobId: record.id, spec });
-    const done = await waitUntil(async () => {
-      const r = await jobs.get(record.id);
-      return r && ['completed', 'failed'].includes(r.status) && r;
-    }, 120_000, 'job to finish');
+    const id = await submitJob(jobs, queue, { iterations: 60, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 5 });
+    const done = await jobEnded(jobs, id);
     assert.equal(done.status, 'completed', done.error ?? '');
     assert.equal(done.iteration, 60);
     assert.equal(done.backend, 'wasm');
     assert.equal(done.dataset?.name, 'mnist');
 
-    const { points } = await new MetricsStore(redis, prefix).read(record.id, done.iteration, { since: 0, limit: 1000, every: 1 });
+    const { points } = await new MetricsStore(redis, prefix).read(id, done.iteration, { since: 0, limit: 1000, every: 1 });
     assert.deepEqual(points.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
     const index = new ArtifactIndex(redis, prefix, new FsArtifactStore(dataDir));
-    const samples = await index.listSamples(record.id);
+    const samples = await index.listSamples(id);
     assert.deepEqual(samples.map((s) => s.iteration), [20, 40, 60]);
     const png = PNG.sync.read(Buffer.from((await index.store.get(samples[0]!.key))!));
     assert.ok(png.width > 100);
-    assert.deepEqual((await index.listCheckpoints(record.id)).map((c) => c.iteration), [20, 40, 60]);
+    assert.deepEqual((await index.listCheckpoints(id)).map((c) => c.iteration), [20, 40, 60]);
 
-    const events = await new EventLog(redis, prefix).read(record.id, '0', { count: 10_000 });
+    const events = await new EventLog(redis, prefix).read(id, '0', { count: 10_000 });
     const streamed = events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: { iteration: number }[] }).points);
     assert.deepEqual(streamed.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
     assert.deepEqual(events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status), ['running', 'completed']);

@@ -1,5 +1,5 @@
 // What `ganforge watch` shows while a job runs: a progress bar on a terminal, or a line per 10% when piped.
-import cliProgress from 'cli-progress';
+import { createTerminalBar } from '../terminal-bar.js';
 import type { JobResource } from './job-types.js';
 import { fmtDuration, fmtLosses, fmtProgress, fmtRate } from './job-format.js';
 
@@ -13,41 +13,22 @@ export interface WatchDisplay {
 
 export function createWatchDisplay(opts: { bar: boolean; total: number; start: number }): WatchDisplay {
   const print = (text: string) => void process.stdout.write(`${text}\n`);
-  return opts.bar ? barDisplay(opts, print) : lineDisplay(opts, print);
+  return opts.bar ? barDisplay(opts) : lineDisplay(opts, print);
 }
 
-function barDisplay(opts: { total: number; start: number }, print: (text: string) => void): WatchDisplay {
-  // A MultiBar (with one bar) because it can print lines above the bar and redraw it; SingleBar cannot.
-  const multi = new cliProgress.MultiBar(
-    {
-      stream: process.stderr,
-      format: '[{bar}] {value}/{total} | {speed} it/s | ETA {etaText} | {losses}',
-      barsize: 30,
-      hideCursor: true,
-      clearOnComplete: true,
-      gracefulExit: false,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const bar = multi.create(opts.total, opts.start, { speed: '-', etaText: '-', losses: '-' });
-  let active = true;
+function barDisplay(opts: { total: number; start: number }): WatchDisplay {
+  const bar = createTerminalBar({
+    format: '[{bar}] {value}/{total} | {speed} it/s | ETA {etaText} | {losses}',
+    total: opts.total,
+    start: opts.start,
+    payload: { speed: '-', etaText: '-', losses: '-' },
+  });
   return {
     progress(p, latest) {
-      if (!active) return;
-      bar.setTotal(p.iterations);
-      bar.update(p.iteration, { speed: fmtRate(p.itPerSec), etaText: fmtDuration(p.etaSeconds), losses: fmtLosses(latest) });
+      bar.update(p.iteration, { speed: fmtRate(p.itPerSec), etaText: fmtDuration(p.etaSeconds), losses: fmtLosses(latest) }, p.iterations);
     },
-    line(text) {
-      // When stdout is not the terminal the bar is on (redirected to a file), the two cannot collide.
-      if (active && process.stdout.isTTY) multi.log(`${text}\n`);
-      else print(text);
-    },
-    stop() {
-      if (!active) return;
-      active = false;
-      multi.update(); // stop() alone would drop lines still waiting in the log buffer
-      multi.stop();
-    },
+    line: bar.log,
+    stop: bar.stop,
   };
 }
 
