@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
-import { jobEnded, submitJob } from '../helpers/jobs.js';
+import { jobEnded, queueSettled, submitJob } from '../helpers/jobs.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
@@ -44,8 +44,8 @@ async function withWorker(dataDir: string, extraEnv: Record<string, string> = {}
 async function runToEnd(input: JobSpecInput, before?: (id: string) => Promise<void>) {
   const id = await submitJob(jobs, queue, { batchSize: 16, sampleInterval: 10, checkpointInterval: 10, iterations: 30, ...input }, before);
   const done = await jobEnded(jobs, id, 90_000);
-  const bull = await queue.getJob(id);
-  return { done, attempts: bull?.attemptsMade, state: await bull?.getState() };
+  const bull = await queueSettled(queue, id);
+  return { done, attempts: bull.attemptsMade, state: await bull.getState() };
 }
 
 test('a missing dataset fails the job at once, naming the dataset and what to do', async () => {

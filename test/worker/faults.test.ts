@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
-import { jobEnded, submitJob } from '../helpers/jobs.js';
+import { jobEnded, queueSettled, submitJob } from '../helpers/jobs.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { MetricsStore } from '../../src/jobs/metrics-store.js';
 import { EventLog } from '../../src/jobs/event-log.js';
@@ -72,7 +72,7 @@ test('reference: an uninterrupted run', async () => {
   const r = await finished(id);
   assert.equal(r.status, 'completed');
   reference = await outcome(id, r);
-  referenceAttempts = (await queue.getJob(id))!.attemptsMade;
+  referenceAttempts = (await queueSettled(queue, id)).attemptsMade;
   assert.equal(reference.points.length, 120);
   assert.equal(await stopProcess(w), 0);
 });
@@ -121,8 +121,8 @@ test('SIGTERM: the worker checkpoints, hands the job back, exits 0; the other wo
   const got = await outcome(id, r);
   assert.deepEqual(got.points, reference.points);
   assert.ok(got.weights.equals(reference.weights));
-  const job = await queue.getJob(id);
-  assert.equal(job?.attemptsMade, referenceAttempts, 'a graceful hand-back does not use up an attempt');
+  const job = await queueSettled(queue, id);
+  assert.equal(job.attemptsMade, referenceAttempts, 'a graceful hand-back does not use up an attempt');
   console.log(`# SIGTERM: worker exited in ${exitSeconds.toFixed(1)} s; job continued after ${takeoverSeconds.toFixed(1)} s`);
   assert.equal(await stopProcess(b), 0);
 });

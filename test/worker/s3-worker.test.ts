@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { freePort, startProcess, stopProcess, waitUntil } from '../helpers/processes.js';
-import { jobEnded, submitJob } from '../helpers/jobs.js';
+import { jobEnded, queueSettled, submitJob } from '../helpers/jobs.js';
 import { startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { startTestApp } from '../api/test-app.js';
 import { ClusterStats } from '../../src/jobs/cluster-stats.js';
@@ -94,8 +94,8 @@ test('a storage outage is transient: the attempt fails, the job is retried with 
     const done = await jobEnded(jobs, record.id);
     assert.equal(done.status, 'completed', done.error ?? '');
     assert.equal(done.error, null);
-    const bull = await queue.getJob(record.id);
-    assert.equal(bull?.attemptsMade, 2, 'completed on the second attempt');
+    const bull = await queueSettled(queue, record.id);
+    assert.equal(bull.attemptsMade, 2, 'completed on the second attempt');
   } finally {
     await stopProcess(worker);
     await late?.stop();
