@@ -53,7 +53,8 @@ export class JobReporter {
     return {
       onMetrics: async (m) => {
         if (this.stepFrom !== null) this.deps.activity.observeStep((performance.now() - this.stepFrom) / 1000);
-        this.buffer.push(m);
+        // Stored as float32 (metrics-store); rounded here so the live stream, `latest` and the history agree exactly.
+        this.buffer.push({ iteration: m.iteration, dLoss: Math.fround(m.dLoss), dAcc: Math.fround(m.dAcc), gLoss: Math.fround(m.gLoss) });
         if (Date.now() - this.lastFlush >= FLUSH_MS || m.iteration === this.iterations) await this.flush();
         this.stepFrom = performance.now();
       },

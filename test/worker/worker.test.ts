@@ -50,8 +50,10 @@ test('a worker trains a job: 60 metric points, 3 samples, 3 checkpoints, complet
     assert.deepEqual((await index.listCheckpoints(id)).map((c) => c.iteration), [20, 40, 60]);
 
     const events = await new EventLog(redis, prefix).read(id, '0', { count: 10_000 });
-    const streamed = events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: { iteration: number }[] }).points);
-    assert.deepEqual(streamed.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
+    const streamed = events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: typeof points }).points);
+    assert.deepEqual(streamed, points, 'the live stream carries exactly the values the history keeps');
+    const { iteration: _, ...last } = points[59]!;
+    assert.deepEqual(done.latest, last, '`latest` is the last point of the history');
     assert.deepEqual(events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status), ['running', 'completed']);
   } finally {
     assert.equal(await stopProcess(worker), 0, worker.output().slice(-2000));
