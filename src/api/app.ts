@@ -32,6 +32,8 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   const app = Fastify({
     logger: logger ?? { level: env.LOG_LEVEL },
     bodyLimit: env.GANFORGE_BODY_LIMIT,
+    // Behind a load balancer, request.ip (the rate limits' key) is the client's address, not the balancer's.
+    trustProxy: env.GANFORGE_TRUST_PROXY,
     // A caller's x-request-id (when it looks like an id) ties our logs to theirs; it is echoed on every response.
     requestIdHeader: false,
     genReqId: (req) => {

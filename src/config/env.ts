@@ -6,6 +6,36 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Ranges @fastify/proxy-addr knows by name: 127/8 + ::1, 169.254/16 + fe80::/10, 10/8 + 172.16/12 + 192.168/16 + fc00::/7. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6(), z.enum(PROXY_RANGES)]);
+
+/** false, true, or the list of trusted proxies' addresses; a hop count is refused (see below). */
+const trustProxy = z.string().transform((raw, ctx): boolean | string[] => {
+  const value = raw.trim();
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    // Fastify ignores a hop count (it trusts no proxy then): counting hops cannot tell a proxy from a client that
+    // reached the API directly and sent its own X-Forwarded-For. Better to say so than to start up ignoring it.
+    ctx.issues.push({ code: 'custom', input: raw, message: 'a hop count is not supported; list the proxies\' addresses or CIDRs' });
+    return z.NEVER;
+  }
+  const entries = value.split(',').map((s) => s.trim());
+  const bad = entries.filter((s) => !proxyAddress.safeParse(s).success);
+  if (bad.length > 0) {
+    ctx.issues.push({
+      code: 'custom',
+      input: raw,
+      message:
+        `true, false or a comma-separated list of IP addresses, CIDRs, ${PROXY_RANGES.join(', ')}; ` +
+        `not ${bad.map((s) => JSON.stringify(s)).join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
 export const envSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key (BullMQ's and ours). Wrap it in {braces} to give Redis Cluster one hash slot. */
@@ -45,6 +75,15 @@ export const envSchema = z.object({
   GANFORGE_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   GANFORGE_RATE_LIMIT_CREATE_MAX: z.coerce.number().int().min(1).default(30),
   GANFORGE_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * Which peers the API believes about the client's address, host and protocol (X-Forwarded-For, -Host, -Proto):
+   * `false` (default: none; the API faces its clients), a comma-separated list of the load balancers' IP addresses
+   * or CIDRs (or loopback, linklocal, uniquelocal), e.g. `10.0.0.0/8,127.0.0.1`, or `true` (every peer). With a list,
+   * the client is the last X-Forwarded-For address that is not a listed proxy; with `true` it is the first address,
+   * which the client may have written itself. Rate limits count per client address: behind a balancer without this
+   * every client shares the balancer's budget.
+   */
+  GANFORGE_TRUST_PROXY: trustProxy.default(false),
   /**
    * Worker lock settings, chosen for jobs that train for hours: the lock is renewed every half lockDuration while
    * the worker lives; a killed worker's job is taken over within lockDuration + stalledInterval; a job is failed only

@@ -40,6 +40,12 @@ export class EventLog {
     return id!;
   }
 
+  /** The id of the newest event, '0-0' when there is none yet: reading after it yields only events appended later. */
+  async lastId(jobId: string): Promise<string> {
+    const [newest] = await this.redis.xrevrange(this.keys.events(jobId), '+', '-', 'COUNT', 1);
+    return newest?.[0] ?? '0-0';
+  }
+
   /**
    * Events after `afterId` ('0' for all). With blockMs, waits up to that long for new ones (needs a connection of
    * its own: a blocking read holds the connection).

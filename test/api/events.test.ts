@@ -1,9 +1,10 @@
-// GET /jobs/:id/events over a real socket: replay, Last-Event-ID resume, live follow, end on terminal status, close.
+// GET /jobs/:id/events over a real socket: replay, Last-Event-ID resume, ?from=now, live follow, end on terminal status, close.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { body, startTestApp, type TestApp } from './test-app.js';
 import { connect } from '../helpers/sse.js';
+import { waitUntil } from '../helpers/processes.js';
 
 let t: TestApp;
 let base: string;
@@ -63,6 +64,61 @@ test('a live job is followed until its terminal status event', async () => {
   await t.app.infra.jobs.update(id, { status: 'failed', error: 'out of memory' });
   await c.ended;
   assert.deepEqual(c.events.map((e) => e.event), ['progress', 'sample', 'status']);
+});
+
+test('?from=now sends only events appended after the request, and opens with the id it starts after', async () => {
+  const id = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} })).id;
+  await t.app.infra.jobs.update(id, { status: 'running' });
+  const ev = t.app.infra.events;
+  await ev.append(id, 'status', { status: 'running', error: null });
+  const past = await ev.append(id, 'progress', { iteration: 5, iterations: 9, itPerSec: 1, etaSeconds: 4 });
+  const c = await connect(base, `/jobs/${id}/events?from=now`);
+  assert.equal(c.status, 200);
+  const later = [
+    await ev.append(id, 'sample', { id: 'y', iteration: 6, url: '/samples/y.png' }),
+    await ev.append(id, 'status', { status: 'completed', error: null }),
+  ];
+  await t.app.infra.jobs.update(id, { status: 'completed' });
+  await c.ended;
+  assert.deepEqual(c.events.map((e) => e.id), later);
+  // Before its first event the stream named its position: a reconnect from there would miss nothing.
+  const resumed = await connect(base, `/jobs/${id}/events?from=now`, { 'last-event-id': past });
+  await resumed.ended;
+  assert.deepEqual(resumed.events.map((e) => e.id), later, 'Last-Event-ID wins over from=now');
+});
+
+test('?from=now: a reconnect with the id it opened with gets what came between; a finished job is 204', async () => {
+  const id = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} })).id;
+  const first = await connect(base, `/jobs/${id}/events?from=now`);
+  // No event yet: the stream starts before the first one.
+  assert.equal(await waitUntil(async () => first.lastEventId, 5000, 'the opening id line'), '0-0');
+  first.close();
+  const missed = await t.app.infra.events.append(id, 'status', { status: 'running', error: null });
+  const again = await connect(base, `/jobs/${id}/events?from=now`, { 'last-event-id': first.lastEventId! });
+  await again.waitFor(1);
+  assert.equal(again.events[0]!.id, missed);
+  again.close();
+
+  const finished = await finishedJob();
+  const done = await connect(base, `/jobs/${finished.id}/events?from=now`);
+  assert.equal(done.status, 204);
+  await done.ended;
+  // from=start is the default: the whole stream again.
+  const all = await connect(base, `/jobs/${finished.id}/events?from=start`);
+  await all.ended;
+  assert.deepEqual(all.events.map((e) => e.id), finished.ids);
+});
+
+test('a bad ?from is 400 problem+json naming the field; an unknown job is 404 either way', async () => {
+  const { id } = await finishedJob();
+  const res = await t.app.inject({ method: 'GET', url: `/jobs/${id}/events?from=end` });
+  assert.equal(res.statusCode, 400);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  assert.equal(body(res).code, 'VALIDATION_FAILED');
+  assert.deepEqual(body(res).errors.map((e: { path: string }) => e.path), ['query.from']);
+  const missing = await t.app.inject({ method: 'GET', url: '/jobs/00000000-0000-4000-8000-000000000000/events?from=now' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(body(missing).code, 'NOT_FOUND');
 });
 
 test('cancelling a queued job ends its open streams', async () => {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '../../src/api/app.js';
+import { ConfigError, loadEnv } from '../../src/config/env.js';
 import { LIMITS } from '../../src/gan/train-config.js';
 import { body, startTestApp, type TestApp } from './test-app.js';
 
@@ -75,6 +76,69 @@ describe('rate limits', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('GANFORGE_TRUST_PROXY', () => {
+  const limited = { GANFORGE_RATE_LIMIT_MAX: '2', GANFORGE_RATE_LIMIT_WINDOW_MS: '60000' };
+  /** inject's peer is 127.0.0.1 unless remoteAddress says otherwise: here, the load balancer. */
+  const via = (t: TestApp, forwardedFor: string, remoteAddress = '127.0.0.1') =>
+    t.app.inject({ method: 'GET', url: '/jobs', remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+
+  describe('a list of proxies', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp({ ...limited, GANFORGE_TRUST_PROXY: '127.0.0.1, 10.1.0.0/16' });
+    });
+    after(() => t.close());
+
+    test('clients behind a listed proxy have a budget each, keyed by their own address', async () => {
+      for (let i = 0; i < 2; i++) assert.equal((await via(t, '203.0.113.1')).statusCode, 200);
+      assertRateLimited(await via(t, '203.0.113.1'), 60);
+      // Another client through the same balancer, and the first one through another listed balancer.
+      assert.equal((await via(t, '203.0.113.2')).statusCode, 200);
+      assertRateLimited(await via(t, '203.0.113.1', '10.1.2.3'), 60);
+      const keys = await t.app.infra.redis.keys(`${t.env.GANFORGE_PREFIX}:gf:rl:*`);
+      assert.deepEqual(keys.map((k) => k.slice(k.lastIndexOf(':all:') + 5)).sort(), ['203.0.113.1', '203.0.113.2']);
+    });
+
+    test('a client cannot pick its address by sending an X-Forwarded-For of its own', async () => {
+      // What the balancer forwards when the client wrote "198.51.100.9" itself: the balancer appends the real one.
+      assertRateLimited(await via(t, '198.51.100.9, 203.0.113.1'), 60);
+      // A peer that is not a listed proxy is the client, whatever it forwards.
+      assert.equal((await via(t, '198.51.100.10', '192.0.2.1')).statusCode, 200);
+      assert.equal((await via(t, '198.51.100.11', '192.0.2.1')).statusCode, 200);
+      assertRateLimited(await via(t, '198.51.100.12', '192.0.2.1'), 60);
+    });
+  });
+
+  describe('the default (false)', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(limited);
+    });
+    after(() => t.close());
+
+    test('X-Forwarded-For is ignored: a new one on every request does not buy a new budget', async () => {
+      assert.equal(t.env.GANFORGE_TRUST_PROXY, false);
+      for (let i = 0; i < 2; i++) assert.equal((await via(t, `198.51.100.${i}`)).statusCode, 200);
+      assertRateLimited(await via(t, '198.51.100.99'), 60);
+    });
+  });
+
+  test('values: true, false, addresses, CIDRs and proxy-addr\'s names; anything else (a hop count too) is a ConfigError naming the variable', () => {
+    const parse = (v: string) => loadEnv({ GANFORGE_TRUST_PROXY: v }).GANFORGE_TRUST_PROXY;
+    assert.equal(parse('true'), true);
+    assert.equal(parse('false'), false);
+    assert.deepEqual(parse(' 10.0.0.0/8,::1 , fd00::/8,uniquelocal'), ['10.0.0.0/8', '::1', 'fd00::/8', 'uniquelocal']);
+    for (const bad of ['yes', '10.0.0.1,', '10.0.0.0/33', '300.1.1.1', '2']) {
+      assert.throws(
+        () => parse(bad),
+        (err: Error) => err instanceof ConfigError && /^invalid configuration: GANFORGE_TRUST_PROXY: /.test(err.message),
+        bad,
+      );
+    }
+    assert.throws(() => parse('2'), /hop count is not supported/);
   });
 });
 

@@ -1,4 +1,4 @@
-// The BullMQ board at /admin/queues: absent unless configured; read-only, outside the OpenAPI contract, and in a real browser.
+// The BullMQ board at /admin/queues: absent unless configured; read-only, problem+json errors, outside the OpenAPI contract, in a browser.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -6,6 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import type { FastifyRequest } from 'fastify';
+import { boardProblem } from '../../src/api/plugins/queue-board.js';
 import { body, startTestApp, type TestApp } from './test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -85,6 +87,43 @@ describe('queue board on', () => {
     assert.equal(await t.app.infra.queue.isPaused(), false);
   });
 
+  test("the board's own refusals are problem+json, keeping its error key for its page", async () => {
+    for (const [url, status, code, key] of [
+      ['/admin/queues/api/queues/nope/metrics', 404, 'NOT_FOUND', 'ERRORS.QUEUE_NOT_FOUND'],
+      ['/admin/queues/api/queues/train/999999', 404, 'NOT_FOUND', 'ERRORS.JOB_NOT_FOUND'],
+      ['/admin/queues/api/queues?page=abc', 400, 'BAD_REQUEST', 'ERRORS.INVALID_QUERY_PARAM'],
+    ] as const) {
+      const res = await fetch(`${base}${url}`);
+      assert.equal(res.status, status, url);
+      assert.match(res.headers.get('content-type')!, /^application\/problem\+json/, url);
+      const problem = (await res.json()) as Record<string, any>;
+      assert.equal(problem.status, status);
+      assert.equal(problem.code, code);
+      assert.equal(problem.instance, url);
+      assert.equal(problem.requestId, res.headers.get('x-request-id'));
+      assert.match(problem.detail, new RegExp(key.replace('ERRORS.', '')));
+      assert.equal(problem.error.key, key);
+    }
+  });
+
+  test('what the board throws goes through the API error handler: 5xx internals hidden', async () => {
+    const queue = t.app.infra.queue;
+    const original = queue.getJobCounts;
+    queue.getJobCounts = async () => {
+      throw new Error('secret: redis at 10.9.8.7 said no');
+    };
+    try {
+      const res = await fetch(`${base}/admin/queues/api/queues`);
+      assert.equal(res.status, 500);
+      assert.match(res.headers.get('content-type')!, /^application\/problem\+json/);
+      const text = await res.text();
+      assert.doesNotMatch(text, /secret|10\.9\.8\.7/);
+      assert.equal(JSON.parse(text).code, 'INTERNAL');
+    } finally {
+      queue.getJobCounts = original;
+    }
+  });
+
   test('its routes stay out of the OpenAPI document', () => {
     const paths = Object.keys((t.app.swagger() as { paths: Record<string, unknown> }).paths);
     assert.ok(paths.includes('/jobs'), paths.join(' '));
@@ -116,8 +155,39 @@ describe('queue board on', () => {
       await page.screenshot({ path: path.join(SHOTS, 'queue-board.png') });
       assert.deepEqual(problems, []);
       assert.deepEqual(elsewhere, []);
+
+      // The page still tells its own errors from a problem document: the notice comes from its `error` member.
+      await page.goto(`${base}/admin/queues/queue/nope/1`);
+      await page.getByText('Queue not found', { exact: true }).waitFor();
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('queue board errors', () => {
+  test('a rate-limited board request is 429 problem+json with Retry-After, as elsewhere in the API', async () => {
+    const t = await startTestApp({ GANFORGE_QUEUE_BOARD: 'true', GANFORGE_RATE_LIMIT_MAX: '1' });
+    try {
+      assert.equal((await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' })).statusCode, 200);
+      const res = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
+      assert.equal(res.statusCode, 429);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+      assert.equal(body(res).code, 'RATE_LIMITED');
+      assert.ok(Number(res.headers['retry-after']) > 0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a 5xx the board answers itself says nothing of its body, which goes to the log', () => {
+    const logged: unknown[] = [];
+    const request = { url: '/admin/queues/api/queues', id: 'req-1', log: { error: (...args: unknown[]) => logged.push(args) } };
+    const payload = JSON.stringify({ error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, code: 'RESPONSE_SCHEMA_MISMATCH', details: 'secret detail' });
+    const problem = boardProblem(request as unknown as FastifyRequest, 500, payload);
+    assert.equal(problem.code, 'INTERNAL');
+    assert.equal(problem.requestId, 'req-1');
+    assert.doesNotMatch(JSON.stringify(problem), /secret|SCHEMA/);
+    assert.match(JSON.stringify(logged), /secret detail/);
   });
 });

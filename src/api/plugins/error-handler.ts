@@ -25,15 +25,9 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_BAD_URL: 'BAD_URL',
 };
 
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  detail: string,
-  errors?: Problem['errors'],
-): FastifyReply {
-  const problem: Problem = {
+/** The problem document of this request; sendProblem sends it, an onSend hook can return it as the payload. */
+export function problemDocument(request: FastifyRequest, status: number, code: string, detail: string, errors?: Problem['errors']): Problem {
+  return {
     type: `urn:ganforge:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: STATUS_CODES[status] ?? 'Error',
     status,
@@ -43,8 +37,25 @@ export function sendProblem(
     requestId: String(request.id),
     ...(errors ? { errors } : {}),
   };
-  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  errors?: Problem['errors'],
+): FastifyReply {
+  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problemDocument(request, status, code, detail, errors));
+}
+
+/** A 5xx says no more than this: the cause is in the log under the request id. */
+export const internalErrorDetail = (request: FastifyRequest) =>
+  `an unexpected error occurred; quote request id ${request.id} when reporting it`;
+
+/** The code of a 4xx that has none of its own: the status's name, e.g. METHOD_NOT_ALLOWED. */
+export const codeOfStatus = (status: number) => (STATUS_CODES[status] ?? 'Bad Request').toUpperCase().replace(/\W+/g, '_');
 
 type ValidationIssue = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> };
 
@@ -79,7 +90,7 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
     return sendProblem(request, reply, 503, 'UNAVAILABLE', 'the job store is unavailable; retry shortly');
   }
   request.log.error({ err }, 'request failed');
-  return sendProblem(request, reply, 500, 'INTERNAL', `an unexpected error occurred; quote request id ${request.id} when reporting it`);
+  return sendProblem(request, reply, 500, 'INTERNAL', internalErrorDetail(request));
 }
 
 /** ioredis gave up on a command because it has no connection (see maxRetriesPerRequest in the infrastructure plugin). */
@@ -89,7 +100,7 @@ function isRedisUnavailable(err: Error): boolean {
 
 /** Fastify's own 4xx (body parsing, URL decoding): their messages are safe to show. */
 function sendClientError(err: FastifyError, request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
-  const code = FASTIFY_CODES[err.code] ?? (STATUS_CODES[status] ?? 'Bad Request').toUpperCase().replace(/\W+/g, '_');
+  const code = FASTIFY_CODES[err.code] ?? codeOfStatus(status);
   const detail =
     err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
       ? `unsupported Content-Type ${JSON.stringify(String(request.headers['content-type']).slice(0, 100))}; send application/json`

@@ -1,4 +1,4 @@
-// GET /jobs/:id/events: Server-Sent Events replaying a job's event stream, then following it until the job ends.
+// GET /jobs/:id/events: a job's events as Server-Sent Events, from the start, after Last-Event-ID or from now, until it ends.
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -21,9 +21,20 @@ const headersSchema = z.looseObject({
     .describe('Resume after this event (browsers send it when they reconnect)'),
 });
 
+const querySchema = z.object({
+  from: z
+    .enum(['start', 'now'])
+    .default('start')
+    .describe(
+      "Where a stream without Last-Event-ID begins: 'start' replays the job's events from the first, 'now' sends only " +
+        'events appended after the request (read GET /jobs/{id} once it has opened, and miss nothing). Last-Event-ID wins.',
+    ),
+});
+
 const streamSchema = z.string().describe(
   `text/event-stream: events ${JOB_EVENTS.join(', ')}, each with id (a Redis stream id), event and a JSON data line; ` +
-    'comment lines as heartbeats every 15 s. The stream ends after a status event with a terminal status.',
+    'comment lines as heartbeats every 15 s. The stream ends after a status event with a terminal status. With ' +
+    'from=now it opens with an id line and no event, the position it starts from, so a reconnect resumes there.',
 );
 
 function frame(e: JobEvent): string {
@@ -61,22 +72,29 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'streamJobEvents',
         summary: "A job's events, live (Server-Sent Events)",
         description:
-          'Replays the job\'s events from the start (or after Last-Event-ID), then follows new ones: progress, metrics, ' +
-          'sample, checkpoint and status. Ends after a terminal status event, or right after the replay when the job ' +
-          'has already finished; 204 when a finished job has nothing after Last-Event-ID.',
+          'Replays the job\'s events from the start (or after Last-Event-ID; none with from=now), then follows new ' +
+          'ones: progress, metrics, sample, checkpoint and status. Ends after a terminal status event, or right after ' +
+          'the replay when the job has already finished; 204 when a finished job has nothing after Last-Event-ID ' +
+          '(with from=now: when the job has already finished).',
         tags: ['artifacts'],
         params: jobParamsSchema,
+        querystring: querySchema,
         headers: headersSchema,
         response: {
           200: { description: 'Event stream', content: { 'text/event-stream': { schema: streamSchema } } },
-          204: z.undefined().describe('The job has finished and there is no event after Last-Event-ID (EventSource stops reconnecting)'),
-          ...problemResponses({ 400: 'Malformed Last-Event-ID', 404: 'No such job' }),
+          204: z
+            .undefined()
+            .describe('The job has finished and there is no event after Last-Event-ID or now (EventSource stops reconnecting)'),
+          ...problemResponses({ 400: 'Malformed Last-Event-ID or from', 404: 'No such job' }),
         },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      const afterId = request.headers['last-event-id'] ?? '0';
+      const resumeId = request.headers['last-event-id'];
+      // Last-Event-ID is a reconnect, which carries on where it broke off; ?from only places a first connection.
+      const startsNow = resumeId === undefined && request.query.from === 'now';
+      const afterId = resumeId ?? (startsNow ? await app.services.events.latestId(id) : '0');
       if (await app.services.events.isExhausted(id, afterId)) return reply.code(204).send();
       reply.hijack();
       const raw = reply.raw;
@@ -93,7 +111,10 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       raw.on('close', () => ac.abort());
       const heartbeat = setInterval(() => void write(raw, ': heartbeat\n\n', ac.signal), HEARTBEAT_MS);
       try {
-        await write(raw, 'retry: 2000\n\n', ac.signal);
+        // An id line with no data sets EventSource's last event id without an event: a from=now stream broken before
+        // its first event then resumes from where it began, not from now again (which would skip what came between).
+        const position = startsNow ? `id: ${afterId}\n` : '';
+        await write(raw, `retry: 2000\n${position}\n`, ac.signal);
         for await (const e of app.services.events.follow(id, { afterId, pollMs: POLL_MS, signal: ac.signal })) {
           if (!(await write(raw, frame(e), ac.signal))) break;
         }

@@ -33,6 +33,11 @@ export class EventFollower {
     return isTerminal(record.status) && (await this.deps.events.read(jobId, afterId, { count: 1 })).length === 0;
   }
 
+  /** Where a stream that starts now resumes from: the newest event's id ('0-0' before the first event). */
+  latestId(jobId: string): Promise<string> {
+    return this.deps.events.lastId(jobId);
+  }
+
   /**
    * Yields events after `afterId`; returns after a terminal `status` event, after the replay when the job was already
    * finished, when the job disappears, or when `signal` aborts.

@@ -1,4 +1,4 @@
-// `ganforge watch`: follows a job's event stream (resuming with Last-Event-ID) until it ends; the exit code is the verdict.
+// `ganforge watch`: follows a job's events from now (resuming with Last-Event-ID) until it ends; the exit code is the verdict.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type JobStatus, type LossPoint } from '../../contract/job.js';
 import { ApiClient, ConnectionError } from './api-client.js';
@@ -13,9 +13,21 @@ const DEFAULT_RETRY_MS = 2000;
 
 export async function watchJob(api: ApiClient, id: string, opts: { bar: boolean }): Promise<number> {
   const path = `jobs/${encodeURIComponent(id)}`;
-  let job = await api.json<JobResource>('GET', path);
+  // The stream is opened from now before the job is read: what happens after the read is in it, what came before is
+  // not replayed. A job that ends in between ends the stream with its status; one that had ended answers 204.
+  let pending: Response | undefined = await openEvents(api, path, undefined, 'now');
+  let job: JobResource;
+  try {
+    job = await api.json<JobResource>('GET', path);
+  } catch (err) {
+    await pending.body?.cancel().catch(() => undefined);
+    throw err;
+  }
   process.stdout.write(`watching ${job.name} (${job.id}): ${job.status}, iteration ${job.progress.iteration}/${job.progress.iterations}\n`);
-  if (isTerminal(job.status)) return verdict(job);
+  if (isTerminal(job.status)) {
+    await pending.body?.cancel().catch(() => undefined);
+    return verdict(job);
+  }
 
   const display = createWatchDisplay({ bar: opts.bar, total: job.progress.iterations, start: job.progress.iteration });
   const onSignal = (signal: NodeJS.Signals) => {
@@ -31,9 +43,10 @@ export async function watchJob(api: ApiClient, id: string, opts: { bar: boolean 
       let ended: JobStatus | undefined;
       let finished = false;
       try {
-        const res = await api.fetch(`${path}/events`, {
-          headers: { accept: 'text/event-stream', ...(state.lastEventId ? { 'last-event-id': state.lastEventId } : {}) },
-        });
+        // A reconnect resumes after the last id the stream sent (its opening id line, if no event came yet); without
+        // one it replays from the start, and the handler skips what the job had done before the watch began.
+        const res = pending ?? (await openEvents(api, path, state.lastEventId, 'start'));
+        pending = undefined;
         // 204: the job is over and nothing happened after our last event.
         finished = res.status === 204 || !res.body;
         if (!finished) {
@@ -66,11 +79,18 @@ export async function watchJob(api: ApiClient, id: string, opts: { bar: boolean 
   return verdict(job);
 }
 
+/** The job's event stream: after `lastEventId` when given (the API prefers it to `from`), else from the start or now. */
+function openEvents(api: ApiClient, path: string, lastEventId: string | undefined, from: 'start' | 'now'): Promise<Response> {
+  return api.fetch(`${path}/events?from=${from}`, {
+    headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+  });
+}
+
 /** Turns events into display updates; returns the status once a terminal one arrives. */
 class EventHandler {
   private latest: JobResource['latest'];
   private status: JobStatus;
-  /** The stream replays the job's past: samples and checkpoints up to here were written before we started watching. */
+  /** A replay after a reconnect brings the job's past: samples and checkpoints up to here came before the watch. */
   private readonly seenUpTo: number;
 
   constructor(
