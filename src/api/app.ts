@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Env } from '../config/env.js';
+import cors from './plugins/cors.js';
 import errorHandler, { handleFrameworkError } from './plugins/error-handler.js';
 import infrastructure from './plugins/infrastructure.js';
 import queueBoard from './plugins/queue-board.js';
@@ -52,6 +53,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
 
   app.register(errorHandler);
   app.register(securityHeaders);
+  app.register(cors, { env });
   app.register(infrastructure, { env });
   // Before the routes: it hooks each route as it is added.
   app.register(rateLimit, { env });

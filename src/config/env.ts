@@ -36,6 +36,29 @@ const trustProxy = z.string().transform((raw, ctx): boolean | string[] => {
   return entries;
 });
 
+/** `*`, `none` (false) or a list of origins (scheme://host[:port], no path). */
+const corsOrigins = z
+  .string()
+  .transform((v, ctx): '*' | false | string[] => {
+    const value = v.trim();
+    if (value === '*') return '*';
+    if (value === 'none') return false;
+    const origins = value.split(',').map((o) => o.trim());
+    for (const o of origins) {
+      let url: URL | undefined;
+      try {
+        url = new URL(o);
+      } catch {
+        // reported below
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o) {
+        ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin like https://host or http://host:port (or use * or none)` });
+        return z.NEVER;
+      }
+    }
+    return origins;
+  });
+
 export const envSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key (BullMQ's and ours). Wrap it in {braces} to give Redis Cluster one hash slot. */
@@ -84,6 +107,13 @@ export const envSchema = z.object({
    * every client shares the balancer's budget.
    */
   GANFORGE_TRUST_PROXY: trustProxy.default(false),
+  /**
+   * Origins whose pages may read the API from a browser (CORS for GET and HEAD only: jobs, metrics, events, sample
+   * images, the generator for tf.loadLayersModel): `*` (default; reads need only the unguessable job id anyway), a
+   * comma-separated list of origins such as `https://lab.example.org,http://localhost:8888`, or `none`. Creating,
+   * cancelling and deleting jobs stays same-origin: no page elsewhere can make a visitor's browser do that.
+   */
+  GANFORGE_CORS_ORIGINS: corsOrigins.default('*'),
   /**
    * Worker lock settings, chosen for jobs that train for hours: the lock is renewed every half lockDuration while
    * the worker lives; a killed worker's job is taken over within lockDuration + stalledInterval; a job is failed only

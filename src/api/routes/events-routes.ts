@@ -1,6 +1,6 @@
 // GET /jobs/:id/events: a job's events as Server-Sent Events, from the start, after Last-Event-ID or from now, until it ends.
 import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { JOB_EVENTS } from '../../contract/job.js';
@@ -98,7 +98,9 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       if (await app.services.events.isExhausted(id, afterId)) return reply.code(204).send();
       reply.hijack();
       const raw = reply.raw;
+      // What the hooks set (security headers, CORS, rate-limit counts) is kept: a hijacked reply would drop it.
       raw.writeHead(200, {
+        ...(reply.getHeaders() as OutgoingHttpHeaders),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         'x-accel-buffering': 'no',
