@@ -62,12 +62,17 @@ RUN set -eu; \
        node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node
 
 FROM cuda-node AS runtime
-# TensorFlow otherwise reserves nearly all GPU memory at start, and a second worker on the same GPU fails.
+# TF_FORCE_GPU_ALLOW_GROWTH: TensorFlow otherwise reserves nearly all GPU memory at start, and a second worker on the
+# same GPU (more workers than GPUs, see GANFORGE_GPU) fails.
+# NVIDIA_DRIVER_CAPABILITIES: `utility` makes the NVIDIA Container Toolkit mount nvidia-smi, with which each worker
+# lists the GPUs to claim one (compute alone would hide it). CUDA's base image sets the same; stated here so the
+# worker does not depend on it (compose's `capabilities: [gpu]` sets no driver capability, so this value applies).
 ENV NODE_ENV=production \
     GANFORGE_DATA_DIR=/data \
     GANFORGE_BACKEND=tensorflow-gpu \
     TF_FORCE_GPU_ALLOW_GROWTH=true \
-    TF_CPP_MIN_LOG_LEVEL=1
+    TF_CPP_MIN_LOG_LEVEL=1 \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility
 COPY --from=datasets /usr/share/datasets/fashion-mnist /usr/share/datasets/fashion-mnist
 WORKDIR /app
 # The artifact volume is mounted here; a new named volume takes this directory's owner, so uid 1000 can write to it.

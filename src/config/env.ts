@@ -59,6 +59,30 @@ const corsOrigins = z
     return origins;
   });
 
+/** What GANFORGE_GPU asks for: claim one GPU (among `ids`, nvidia-smi indices or UUIDs, when given), all of them, or none. */
+export type GpuSetting = { mode: 'auto' | 'all' | 'none' } | { mode: 'list'; ids: string[] };
+
+const GPU_UUID = /^GPU-[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/;
+
+/** `auto`, `all`, `none`, or a comma-separated list of GPU indices (as nvidia-smi numbers them) or UUIDs. */
+const gpuSetting = z.string().transform((raw, ctx): GpuSetting => {
+  const value = raw.trim();
+  if (value === 'auto' || value === 'all' || value === 'none') return { mode: value };
+  const ids = value.split(',').map((s) => s.trim());
+  const bad = ids.filter((s) => !/^\d{1,3}$/.test(s) && !GPU_UUID.test(s));
+  if (bad.length > 0) {
+    ctx.issues.push({
+      code: 'custom',
+      input: raw,
+      message:
+        'auto, all, none or a comma-separated list of GPU indices or UUIDs (GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); ' +
+        `not ${bad.map((s) => JSON.stringify(s)).join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return { mode: 'list', ids: [...new Set(ids)] };
+});
+
 export const envSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key (BullMQ's and ours). Wrap it in {braces} to give Redis Cluster one hash slot. */
@@ -122,6 +146,15 @@ export const envSchema = z.object({
   GANFORGE_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(60_000),
   GANFORGE_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
   GANFORGE_MAX_STALLED: z.coerce.number().int().min(0).default(5),
+  /**
+   * Which GPU a worker trains on, chosen before TensorFlow loads (only when GANFORGE_BACKEND is auto or
+   * tensorflow-gpu): `auto` (default) claims a GPU that no other worker has leased, or shares the least used one when
+   * all are taken; a comma-separated list of indices or UUIDs claims among those only; `all` shows the worker every
+   * GPU and claims none (TensorFlow then uses the first); `none` hides every GPU (TensorFlow runs on the CPU).
+   */
+  GANFORGE_GPU: gpuSetting.default({ mode: 'auto' }),
+  /** How long a GPU lease outlives its worker's last renewal (renewed every third of it): a dead worker's GPU is free after this. */
+  GANFORGE_GPU_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 }).superRefine((env, ctx) => {

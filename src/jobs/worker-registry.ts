@@ -5,12 +5,21 @@ import { redisKeys, type RedisKeys } from '../contract/keys.js';
 export const HEARTBEAT_INTERVAL_MS = 5_000;
 export const WORKER_TTL_MS = 30_000;
 
+/** The GPU a worker claimed (nvidia-smi's index, the UUID it set CUDA_VISIBLE_DEVICES to, the model name). */
+export interface WorkerGpu {
+  index: number;
+  uuid: string;
+  name: string;
+}
+
 /** What a worker says about itself. */
 export interface WorkerInfo {
   id: string;
   hostname: string;
   pid: number;
   backend: { name: string; provider: string };
+  /** Its GPU; null when it claimed none. Absent from heartbeats of workers older than GPU claims. */
+  gpu?: WorkerGpu | null;
   /** The job it trains now, if any. */
   job: { id: string; iteration: number; itPerSec: number | null } | null;
   startedAt: string;

@@ -14,6 +14,7 @@ import { ArtifactIndex } from '../jobs/artifact-index.js';
 import { ClusterStats } from '../jobs/cluster-stats.js';
 import { WorkerRegistry } from '../jobs/worker-registry.js';
 import { createArtifactStore } from '../storage/create-artifact-store.js';
+import { chooseGpu } from './gpu-choice.js';
 import { Heartbeat } from './heartbeat.js';
 import { createTrainProcessor } from './train-processor.js';
 
@@ -29,18 +30,39 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = pino({ level: env.LOG_LEVEL, base: { role: 'worker', pid: process.pid } });
-  const backend = await initBackend(env.GANFORGE_BACKEND);
-  log.info({ backend }, `backend ${backend.name} (${backend.provider})`);
-
+  // Host names repeat across restarts and pids across containers: the random part keeps ids unique.
+  const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+
+  // tfjs-node-gpu reads CUDA_VISIBLE_DEVICES when it loads: the GPU is chosen first.
+  const gpu = await chooseGpu({
+    setting: env.GANFORGE_GPU,
+    backend: env.GANFORGE_BACKEND,
+    redis,
+    prefix: env.GANFORGE_PREFIX,
+    workerId,
+    ttlMs: env.GANFORGE_GPU_LEASE_TTL_MS,
+    log,
+  });
+  const backend = await initBackend(env.GANFORGE_BACKEND);
+  log.info({ backend, gpu: gpu.gpu }, `backend ${backend.name} (${backend.provider})`);
+  if (gpu.lease && backend.provider !== '@tensorflow/tfjs-node-gpu') {
+    log.warn({ gpu: gpu.gpu }, `GPU ${gpu.gpu!.index} claimed, but backend ${backend.name} does not use it (is @tensorflow/tfjs-node-gpu installed?)`);
+  }
+
   const store = createArtifactStore(env);
   const shutdown = new AbortController();
   const stats = new ClusterStats(redis, env.GANFORGE_PREFIX);
-  // Host names repeat across restarts and pids across containers: the random part keeps ids unique.
-  const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const heartbeat = new Heartbeat(
     { registry: new WorkerRegistry(redis, env.GANFORGE_PREFIX), stats, log },
-    { id: workerId, hostname: os.hostname(), pid: process.pid, backend: { name: backend.name, provider: backend.provider }, startedAt: new Date().toISOString() },
+    {
+      id: workerId,
+      hostname: os.hostname(),
+      pid: process.pid,
+      backend: { name: backend.name, provider: backend.provider },
+      gpu: gpu.gpu,
+      startedAt: new Date().toISOString(),
+    },
   );
   const deps = {
     jobs: new JobStore(redis, env.GANFORGE_PREFIX),
@@ -78,6 +100,8 @@ async function main(): Promise<void> {
     shutdown.abort();
     await worker.close();
     await heartbeat.stop().catch((err: unknown) => log.warn({ err }, 'could not leave the worker registry'));
+    // Released after the job is handed back, when this process no longer computes on the GPU.
+    await gpu.lease?.release().catch((err: unknown) => log.warn({ err }, 'could not release the GPU lease'));
     await redis.quit();
     await store.close();
     log.info('stopped');

@@ -344,6 +344,26 @@ test('the GPU image: CUDA 11.2 + cuDNN 8, tfjs-node-gpu at the peer version, mir
   assert.match(text, /TF_FORCE_GPU_ALLOW_GROWTH=true/, 'replicas can share a GPU');
 });
 
+test('GPU workers: every replica sees every GPU and claims one itself, with nvidia-smi mounted to list them', () => {
+  const worker = services.worker!;
+  const devices = worker.deploy!.resources!.reservations!.devices!;
+  // A replica restricted to some GPUs could not claim the others; GANFORGE_GPU spreads the replicas instead.
+  assert.deepEqual(devices.map((d) => d.count), ['all']);
+  assert.deepEqual(loadEnv(worker.environment).GANFORGE_GPU, { mode: 'auto' });
+  const withList = (interpolate(composeRaw, { GANFORGE_GPU: '1,0' }) as typeof compose).services.worker!.environment!;
+  assert.deepEqual(loadEnv(withList).GANFORGE_GPU, { mode: 'list', ids: ['1', '0'] }, 'GANFORGE_GPU passes through');
+
+  // The NVIDIA Container Toolkit mounts nvidia-smi only with the `utility` driver capability; compose's
+  // `capabilities: [gpu]` names no driver capability, so the image's NVIDIA_DRIVER_CAPABILITIES decides.
+  assert.ok(devices.every((d) => d.capabilities.every((c) => c === 'gpu')), 'compose leaves driver capabilities to the image');
+  const ins = parseDockerfile(read('docker/worker-gpu.Dockerfile'));
+  const last = Math.max(...ins.map((i) => i.stage));
+  const envs = ins.filter((i) => i.op === 'ENV' && i.stage === last).flatMap((i) => i.args.split(/\s+/));
+  const caps = envs.find((e) => e.startsWith('NVIDIA_DRIVER_CAPABILITIES='))?.split('=')[1]?.split(',');
+  assert.ok(caps, 'the runtime stage sets NVIDIA_DRIVER_CAPABILITIES');
+  assert.ok(caps.includes('all') || (caps.includes('utility') && caps.includes('compute')), `compute and utility: ${caps.join(',')}`);
+});
+
 test('.dockerignore keeps local builds, dependencies and git out of the context', () => {
   const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
   for (const entry of ['node_modules', 'dist', '.git', 'data', 'runs']) assert.ok(ignored.includes(entry), entry);

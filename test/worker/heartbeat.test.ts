@@ -61,6 +61,7 @@ test('GET /workers lists two real workers with backend wasm; one that gets SIGTE
       assert.equal(w.backend.provider, '@tensorflow/tfjs-backend-wasm');
       assert.equal(w.hostname, os.hostname());
       assert.equal(w.job, null);
+      assert.equal(w.gpu, null, 'backend wasm: no GPU claimed');
       assert.match(w.id, new RegExp(`^${os.hostname()}:${w.pid}:[0-9a-f]{6}$`));
     }
 

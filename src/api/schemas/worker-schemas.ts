@@ -12,6 +12,16 @@ export const workerSchema = z
       name: z.string().describe("TensorFlow.js backend: 'tensorflow', 'wasm' or 'cpu'"),
       provider: z.string().describe('The package that provides it, e.g. @tensorflow/tfjs-node-gpu'),
     }),
+    gpu: z
+      .object({
+        index: z.number().int().min(0).describe("nvidia-smi's index on its host"),
+        uuid: z.string().describe('Globally unique; the worker sets CUDA_VISIBLE_DEVICES to it'),
+        name: z.string().describe('e.g. NVIDIA A100-SXM4-40GB'),
+      })
+      .nullable()
+      .describe(
+        'The GPU it claimed (GANFORGE_GPU); workers with the same uuid share a GPU. null: none claimed (GANFORGE_GPU=all or none, no GPU found, or a backend that uses none)',
+      ),
     job: z
       .object({
         id: z.string(),
