@@ -11,6 +11,7 @@ import { trainConfig } from '../src/gan/train-config.js';
 import type { Dataset } from '../src/gan/datasets/dataset.js';
 import { installWasmMatMulFix, uninstallWasmMatMulFix } from '../src/gan/wasm-matmul-fix.js';
 import { installWasmTileFix, uninstallWasmTileFix } from '../src/gan/wasm-tile-fix.js';
+import { installWasmIdentityFix, uninstallWasmIdentityFix } from '../src/gan/wasm-identity-fix.js';
 
 const BENCH_BACKENDS = ['wasm', 'wasm-unfixed', 'cpu', 'tensorflow', 'pytorch'] as const;
 type BenchBackend = (typeof BENCH_BACKENDS)[number];
@@ -82,13 +83,15 @@ async function activate(backend: Exclude<BenchBackend, 'pytorch'>): Promise<stri
     case 'wasm-unfixed':
       await initBackend('wasm'); // registers wasm and installs the fixes once; later calls are no-ops
       if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
-      // 'wasm-unfixed' is tfjs-backend-wasm's own kernels: neither our matmul nor our tile kernel.
+      // 'wasm-unfixed' is tfjs-backend-wasm's own kernels: none of our matmul, tile and identity kernels.
       if (backend === 'wasm') {
         installWasmMatMulFix();
         installWasmTileFix();
+        installWasmIdentityFix();
       } else {
         uninstallWasmMatMulFix();
         uninstallWasmTileFix();
+        uninstallWasmIdentityFix();
       }
       return '@tensorflow/tfjs-backend-wasm';
     case 'cpu':

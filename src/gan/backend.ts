@@ -1,6 +1,7 @@
 // Chooses the TensorFlow.js backend once at start-up: native (GPU, then CPU) when loadable, else WebAssembly, else plain JS.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { installWasmIdentityFix } from './wasm-identity-fix.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { installWasmTileFix } from './wasm-tile-fix.js';
 
@@ -33,6 +34,7 @@ async function tryWasm(): Promise<boolean> {
   if (ok) {
     installWasmMatMulFix();
     installWasmTileFix();
+    installWasmIdentityFix();
   }
   return ok;
 }

@@ -1,5 +1,6 @@
 // One training iteration with Keras-GAN semantics: D on real (1) and on G's inference-mode fakes (0), then G through frozen D (1).
 import * as tf from '@tensorflow/tfjs';
+import { withoutInputGradient } from './wasm-matmul-fix.js';
 
 export interface StepModels {
   generator: tf.LayersModel;
@@ -42,15 +43,18 @@ export function trainStep(m: StepModels, x: StepInputs): StepResult {
   const gVars = trainableVariables(m.generator);
   const kept: tf.Tensor[] = [];
 
+  // D's input is a constant in its own steps: nothing needs the input gradient of its first layer (kernel dVars[0]).
   const dStep = (images: tf.Tensor, labels: tf.Tensor2D): tf.Scalar =>
-    m.dOptimizer.minimize(
-      () => {
-        const probs = m.discriminator.apply(images, { training: true }) as tf.Tensor;
-        kept.push(tf.keep(accuracy(labels, probs)), tf.keep(tf.sum(probs)));
-        return bce(labels, probs);
-      },
-      true,
-      dVars,
+    withoutInputGradient(dVars[0]!, () =>
+      m.dOptimizer.minimize(
+        () => {
+          const probs = m.discriminator.apply(images, { training: true }) as tf.Tensor;
+          kept.push(tf.keep(accuracy(labels, probs)), tf.keep(tf.sum(probs)));
+          return bce(labels, probs);
+        },
+        true,
+        dVars,
+      ),
     )!;
 
   const summary = tf.tidy(() => {

@@ -8,6 +8,7 @@ import {
   isWasmMatMulFixInstalled,
   originalWasmKernel,
   uninstallWasmMatMulFix,
+  withoutInputGradient,
 } from '../../src/gan/wasm-matmul-fix.js';
 
 const COMBOS = [
@@ -157,5 +158,59 @@ describe('wasm matmul fix', () => {
     assertClose(actual[0], expected[0], 'dx');
     assertClose(actual[1], expected[1], 'dw');
     tf.dispose([x, w, ...expected, ...actual]);
+  });
+
+  // The GAN's backward products, [batch dims, m, k, n]: dx = dy·Wᵀ (computed as (W·dyᵀ)ᵀ) and dW = xᵀ·dy, some with
+  // rows a multiple of 32 apart (the tiled transpose) and some not (tfjs' Transpose kernel).
+  const BACKWARD: [number[], number, number, number][] = [
+    [[1], 128, 512, 784],
+    [[], 128, 784, 1024],
+    [[1], 128, 256, 512],
+    [[], 100, 48, 70],
+    [[], 96, 128, 40],
+  ];
+
+  it('transposed products equal XNNPACK\'s product of explicitly transposed operands bit for bit', () => {
+    for (const [batch, m, k, n] of BACKWARD) {
+      for (const [transposeA, transposeB] of COMBOS.slice(1)) {
+        const a = randomMatrix(batch, m, k, transposeA);
+        const b = randomMatrix(batch, k, n, transposeB);
+        const plain = tf.tidy(() => {
+          const swap = (x: tf.Tensor) => tf.transpose(x, [...batch.keys(), batch.length + 1, batch.length]);
+          return tf.matMul(transposeA ? swap(a) : a, transposeB ? swap(b) : b);
+        });
+        const before = usage();
+        const fixed = tf.matMul(a, b, transposeA, transposeB);
+        assert.deepEqual(usage(), { tensors: before.tensors + 1, backendData: before.backendData + 1 });
+        assert.deepEqual(fixed.shape, plain.shape);
+        assert.deepEqual(fixed.dataSync(), plain.dataSync(), `[${batch}] ${m}x${k}x${n} transposeA=${transposeA} transposeB=${transposeB}`);
+        tf.dispose([a, b, plain, fixed]);
+      }
+    }
+  });
+
+  it('withoutInputGradient answers dy·Wᵀ of that W with zeros, and nothing else', () => {
+    const w = randomMatrix([], 20, 12, false);
+    const other = randomMatrix([], 20, 12, false);
+    const dy = randomMatrix([1], 5, 12, false);
+    const x = randomMatrix([], 5, 20, false);
+    const expected = tf.matMul(dy, w, false, true);
+    const inside = withoutInputGradient(w, () => ({
+      skipped: tf.matMul(dy, w, false, true),
+      otherWeights: tf.matMul(dy, other, false, true),
+      forward: tf.matMul(x, w),
+      transposedA: tf.matMul(w, w, true, false),
+    }));
+    assert.deepEqual(inside.skipped.shape, [1, 5, 20]);
+    assert.ok(inside.skipped.dataSync().every((v) => v === 0));
+    tf.tidy(() => {
+      assertClose(inside.otherWeights, tf.matMul(dy, other, false, true), 'other weights');
+      assertClose(inside.forward, tf.matMul(x, w), 'forward');
+      assertClose(inside.transposedA, tf.matMul(tf.transpose(w), w), 'transposeA');
+      // The scope ends with f, also when f throws.
+      assert.throws(() => withoutInputGradient(w, () => { throw new Error('boom'); }), /boom/);
+      assertClose(tf.matMul(dy, w, false, true), expected, 'after the scope');
+    });
+    tf.dispose([w, other, dy, x, expected, ...Object.values(inside)]);
   });
 });
