@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, cancel, delete) and `train`.
+// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, cancel, delete) and `train`.
 import { ApiClient, ApiError, ConnectionError } from './client/api-client.js';
+import { CheckpointDownloadError, checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
 import { cancel, list, remove, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
@@ -29,6 +30,8 @@ function run(api: ApiClient, command: Command): Promise<number> {
       return watchJob(api, command.id, { bar: process.stderr.isTTY === true });
     case 'samples':
       return samples(api, command);
+    case 'checkpoint':
+      return checkpoint(api, command);
     case 'cancel':
       return cancel(api, command);
     case 'delete':
@@ -50,11 +53,11 @@ if (argv[0] === 'train') {
       if (err instanceof UsageError) {
         process.stderr.write(`${PROG}: ${err.message}. Run ${PROG} --help for usage.\n`);
         process.exitCode = 2;
-      } else if (err instanceof ApiError || err instanceof ConnectionError) {
+      } else if (err instanceof ApiError || err instanceof ConnectionError || err instanceof CheckpointDownloadError) {
         process.stderr.write(`${PROG}: ${err.message}\n`);
         process.exitCode = 1;
       } else if (err instanceof Error && 'code' in err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) {
-        // File-system errors (samples --out) already name the operation and the path.
+        // File-system errors (samples and checkpoint --out) already name the operation and the path.
         process.stderr.write(`${PROG}: ${err.message}\n`);
         process.exitCode = 1;
       } else {

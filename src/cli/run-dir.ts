@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { METRICS_CSV_HEADER, RUN_FILES, metricsCsvRow } from '../contract/run-directory.js';
 import type { CheckpointFiles } from '../gan/checkpoint-files.js';
 
 export type { CheckpointFiles };
@@ -15,12 +16,12 @@ export interface MetricsRow {
   gLoss: number;
 }
 
-const CHECKPOINTS = 'checkpoints';
+const CHECKPOINTS = RUN_FILES.checkpoints;
 const SAMPLES = 'samples';
-const METRICS_CSV = 'metrics.csv';
-export const METRICS_HEADER = 'iteration,dLoss,dAcc,gLoss';
+const METRICS_CSV = RUN_FILES.metricsCsv;
+export const METRICS_HEADER = METRICS_CSV_HEADER;
 /** Prefix of work-in-progress names; never a valid checkpoint, removed by cleanTempCheckpoints. */
-const TMP_PREFIX = '.tmp-';
+export const TMP_PREFIX = '.tmp-';
 const CHECKPOINT_NAME = /^(0|[1-9]\d*)$/;
 
 export function checkpointDir(outDir: string, iteration: number): string {
@@ -167,7 +168,7 @@ export class MetricsCsvWriter {
 
   append(row: MetricsRow): void {
     if (this.closed) throw new Error(`${this.path}: append after close`);
-    this.buffer.push(formatMetricsRow(row));
+    this.buffer.push(metricsCsvRow(row));
   }
 
   /** Writes buffered rows and fsyncs; concurrent calls are serialised. */
@@ -192,10 +193,6 @@ export class MetricsCsvWriter {
       await this.handle.close();
     }
   }
-}
-
-export function formatMetricsRow(m: MetricsRow): string {
-  return `${m.iteration},${m.dLoss},${m.dAcc},${m.gLoss}\n`;
 }
 
 /** The data rows (with trailing newlines) of `text` whose iteration is <= k; a torn last line is dropped. */

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BACKENDS, type BackendPreference } from '../gan/backend.js';
-import { trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
+import { MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
 
 /** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
 export class UsageError extends Error {
@@ -22,8 +22,9 @@ const cliOptionsSchema = z.object({
   logEvery: z.number().int().min(1).max(1_000_000).default(100),
 });
 
-/** Flag name -> key of the schema that validates it. */
+/** Flag name -> key of the schema that validates it: every field, so a job's spec is expressible (trainFlags). */
 const CONFIG_FLAGS = {
+  model: 'model',
   dataset: 'dataset',
   iterations: 'iterations',
   'batch-size': 'batchSize',
@@ -34,6 +35,7 @@ const CONFIG_FLAGS = {
   'sample-interval': 'sampleInterval',
   'checkpoint-interval': 'checkpointInterval',
   seed: 'seed',
+  'sample-grid': 'sampleGrid',
 } as const satisfies Record<string, keyof TrainConfig>;
 
 const CLI_FLAGS = {
@@ -69,6 +71,7 @@ Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
 
   --out DIR                   run directory (required)
   --resume                    continue from the newest checkpoint in DIR
+  --model NAME                ${MODEL_NAMES.join(' | ')} (default ${configDefaults.model})
   --dataset NAME              mnist | fashion-mnist (default ${configDefaults.dataset})
   --iterations N              training iterations (default ${configDefaults.iterations})
   --batch-size N              batch size (default ${configDefaults.batchSize})
@@ -79,6 +82,7 @@ Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
   --sample-interval N         write a sample grid every N iterations (default ${configDefaults.sampleInterval})
   --checkpoint-interval N     write a checkpoint every N iterations (default ${configDefaults.checkpointInterval})
   --seed N                    random seed (default ${configDefaults.seed})
+  --sample-grid N             sample grids of N x N images (default ${configDefaults.sampleGrid})
   --backend NAME              auto | ${BACKENDS.join(' | ')} (default auto, or $GANFORGE_BACKEND)
   --log-every N               print a progress line every N iterations (default 100)
   -h, --help                  show this help

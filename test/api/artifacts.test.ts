@@ -1,9 +1,13 @@
-// Samples (PNG, ETag, 304), checkpoints, and the generator: tf.loadLayersModel over HTTP gets one checkpoint's weights.
+// Samples (PNG, ETag, 304), checkpoints, the generator (tf.loadLayersModel over HTTP), and checkpoint archives (tar).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
+import tar from 'tar-stream';
+import { artifactKeys } from '../../src/contract/keys.js';
 import { serializeModel } from '../../src/gan/checkpoint-files.js';
 import { body, startTestApp, type TestApp } from './test-app.js';
 
@@ -138,5 +142,126 @@ describe('checkpoints and generator', () => {
     const newest = await tf.loadLayersModel(url);
     assert.deepEqual(weightsOf(newest), weightsOf(models[2]!));
     [loaded, pinned, newest].forEach((m) => m.dispose());
+  });
+});
+
+/** Every entry of a tar archive, in order, with its bytes. */
+async function untar(bytes: Uint8Array): Promise<{ name: string; type: string; mode: number; data: Buffer }[]> {
+  const extract = tar.extract();
+  Readable.from([Buffer.from(bytes)]).pipe(extract);
+  const entries = [];
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    entries.push({ name: entry.header.name, type: entry.header.type, mode: entry.header.mode, data: Buffer.concat(chunks) });
+  }
+  return entries;
+}
+
+describe('checkpoint archives', () => {
+  // float32 values (the metrics store keeps float32), so the CSV shows them exactly as written.
+  const point = (i: number) => ({ iteration: i, dLoss: 0.5 + (i % 7) / 8, dAcc: (i % 5) / 4, gLoss: 1 + (i % 3) / 16 });
+  const csvOf = (from: number, to: number) =>
+    'iteration,dLoss,dAcc,gLoss\n' + Array.from({ length: to - from + 1 }, (_, k) => point(from + k)).map((p) => `${p.iteration},${p.dLoss},${p.dAcc},${p.gLoss}\n`).join('');
+  /** The files of a checkpoint as the engine makes them (arbitrary bytes, one big enough to need several reads). */
+  function files(iteration: number): Map<string, Uint8Array> {
+    return new Map<string, Uint8Array>([
+      ['generator/model.json', new TextEncoder().encode('{"g":1}')],
+      ['generator/weights.bin', new Uint8Array(crypto.randomBytes(3 * 1024 * 1024 + 5))],
+      ['discriminator/model.json', new TextEncoder().encode('{"d":1}')],
+      ['discriminator/weights.bin', new Uint8Array(crypto.randomBytes(1000))],
+      ['state.json', new TextEncoder().encode(JSON.stringify({ iteration }))],
+      ['optimizers.json', new TextEncoder().encode('{"weights":[]}')],
+      ['optimizers.bin', new Uint8Array(0)],
+    ]);
+  }
+  let id: string;
+  let written: Map<number, Map<string, Uint8Array>>;
+  let base: string;
+
+  before(async () => {
+    id = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: { name: 'Crème brûlée / "v2"', iterations: 30_000 } })).id;
+    // Past the checkpoint too: those rows are not the checkpoint's and stay out of its metrics.csv.
+    await t.app.infra.metrics.write(id, Array.from({ length: 25_010 }, (_, i) => point(i + 1)));
+    written = new Map([
+      [10, files(10)],
+      [25_000, files(25_000)],
+    ]);
+    for (const [iteration, f] of written) await t.app.infra.artifacts.addCheckpoint(id, iteration, f);
+    if (!t.app.server.listening) await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  });
+
+  test('each listed checkpoint links its archive', async () => {
+    const list = body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/checkpoints` }));
+    assert.deepEqual(
+      list.checkpoints.map((c: { archive: string }) => c.archive),
+      [`/jobs/${id}/checkpoints/10/archive`, `/jobs/${id}/checkpoints/25000/archive`],
+    );
+  });
+
+  test('a run directory of the trainer: job.json, metrics.csv up to the checkpoint, every file, state.json last', async () => {
+    // Over a real socket: the archive is streamed, paged through Redis (25,000 rows) and the store.
+    const res = await fetch(`${base}/jobs/${id}/checkpoints/25000/archive`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/x-tar');
+    assert.equal(res.headers.get('content-disposition'), 'attachment; filename="Creme-brulee-v2-25000.tar"');
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+    const entries = await untar(new Uint8Array(await res.arrayBuffer()));
+
+    const f = written.get(25_000)!;
+    const checkpointFiles = [...f.keys()].filter((n) => n !== 'state.json').concat('state.json');
+    assert.deepEqual(entries.map((e) => e.name), ['job.json', 'metrics.csv', ...checkpointFiles.map((n) => `checkpoints/25000/${n}`)]);
+    assert.ok(entries.every((e) => e.type === 'file' && e.mode === 0o644));
+    for (const name of checkpointFiles) {
+      assert.deepEqual(new Uint8Array(entries.find((e) => e.name === `checkpoints/25000/${name}`)!.data), f.get(name), name);
+    }
+    assert.equal(entries[1]!.data.toString('utf8'), csvOf(1, 25_000));
+
+    const job = JSON.parse(entries[0]!.data.toString('utf8'));
+    assert.equal(job.job.id, id);
+    assert.equal(job.job.spec.iterations, 30_000);
+    assert.equal(job.checkpoint.iteration, 25_000);
+    assert.match(job.resume, /^npm run train -- --resume --out DIR --model gan --dataset mnist --iterations 30000 --batch-size 128 .*--seed \d+ --sample-grid 5$/);
+  });
+
+  test('an early checkpoint carries only its own metrics rows; a nameless job is named by its id', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/jobs/${id}/checkpoints/10/archive` });
+    assert.equal(res.statusCode, 200);
+    const entries = await untar(res.rawPayload);
+    assert.equal(entries.find((e) => e.name === 'metrics.csv')!.data.toString('utf8'), csvOf(1, 10));
+    assert.equal(entries.at(-1)!.name, 'checkpoints/10/state.json');
+
+    const other = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: { name: '日本' } })).id;
+    await t.app.infra.artifacts.addCheckpoint(other, 0, new Map([['state.json', new Uint8Array([123, 125])]]));
+    const bare = await t.app.inject({ method: 'GET', url: `/jobs/${other}/checkpoints/0/archive` });
+    assert.equal(bare.statusCode, 200);
+    assert.equal(bare.headers['content-disposition'], `attachment; filename="${other}-0.tar"`);
+    const bareEntries = await untar(bare.rawPayload);
+    assert.deepEqual(bareEntries.map((e) => e.name), ['job.json', 'metrics.csv', 'checkpoints/0/state.json']);
+    assert.equal(bareEntries[1]!.data.toString('utf8'), 'iteration,dLoss,dAcc,gLoss\n');
+  });
+
+  test('404 problem for an unknown job, an unknown iteration or a malformed one', async () => {
+    const urls = [
+      `/jobs/${crypto.randomUUID()}/checkpoints/10/archive`,
+      `/jobs/${id}/checkpoints/11/archive`,
+      `/jobs/${id}/checkpoints/30000/archive`,
+      ...['abc', '-1', '010', '1e1', '0x0a', '10.0', '99999999', '%20'].map((it) => `/jobs/${id}/checkpoints/${it}/archive`),
+      `/jobs/not-a-uuid/checkpoints/10/archive`,
+    ];
+    for (const url of urls) {
+      const res = await t.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/, url);
+      assert.equal(body(res).code, 'NOT_FOUND', url);
+    }
+  });
+
+  test('a file missing from the store midway aborts the response: no archive that looks whole', async () => {
+    await t.app.infra.store.deletePrefix(`${artifactKeys.checkpointPrefix(id, 10)}/generator`);
+    const res = await fetch(`${base}/jobs/${id}/checkpoints/10/archive`);
+    assert.equal(res.status, 200, 'the headers went out before the loss was found');
+    await assert.rejects(res.arrayBuffer());
   });
 });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
 import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { parseTrainArgs } from '../../src/cli/train-args.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const prefix = uniquePrefix('cli');
@@ -61,6 +62,8 @@ async function jobStatus(id: string): Promise<string> {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** The completed job of the first test (60 iterations, checkpoints at 30 and 60). */
+let smokeId: string;
 
 test('submit, list, status, watch to completion (exit 0), then download every sample', async () => {
   const submitted = await ganforge([
@@ -75,6 +78,7 @@ test('submit, list, status, watch to completion (exit 0), then download every sa
   assert.equal(submitted.code, 0, submitted.stderr);
   const id = submitted.stdout.trim();
   assert.match(id, UUID);
+  smokeId = id;
 
   const listed = await ganforge(['list']);
   assert.equal(listed.code, 0, listed.stderr);
@@ -116,6 +120,61 @@ test('submit, list, status, watch to completion (exit 0), then download every sa
   const again = await ganforge(['watch', id]);
   assert.equal(again.code, 0);
   assert.match(again.stdout, /completed: iteration 60\/60/);
+});
+
+test('checkpoint: a run directory the trainer resumes, the exact command to do so; refusals in one line', async () => {
+  const id = smokeId;
+  const job = (await (await fetch(`${apiUrl}/jobs/${id}`)).json()) as { spec: Record<string, unknown> };
+  const dir = path.join(dataDir, 'resume here');
+  const got = await ganforge(['checkpoint', id, '--iteration', '30', '--out', dir]);
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(got.stderr, '');
+  const lines = got.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], `checkpoint 30 of cli smoke (${id}) written to ${dir}:`);
+  assert.match(lines[1]!, new RegExp(`^  ${dir}/checkpoints/30/  7 files, \\d+\\.\\d MiB$`));
+  assert.deepEqual(lines.slice(2, 5), [
+    `  ${dir}/job.json`,
+    `  ${dir}/metrics.csv`,
+    'continue the job with (raise --iterations to train past its end):',
+  ]);
+  assert.equal(lines[6], '(it trained on the wasm backend; on the same backend (--backend) it continues bit for bit)');
+
+  // The command quotes DIR for the shell and carries the job's whole spec: parsed, it is the job's config.
+  const command = lines[5]!.trim();
+  assert.ok(command.startsWith(`npm run train -- --resume --out '${dir}' --model gan `), command);
+  const flags = command.slice('npm run train -- '.length).replace(`'${dir}'`, 'DIR').split(' ');
+  const { name: _name, ...config } = job.spec;
+  assert.deepEqual(parseTrainArgs(flags), { help: false, config, out: 'DIR', resume: true, backend: 'auto', logEvery: 100 });
+
+  const files = await fs.readdir(path.join(dir, 'checkpoints', '30'), { recursive: true });
+  assert.deepEqual(
+    files.sort(),
+    ['discriminator', 'discriminator/model.json', 'discriminator/weights.bin', 'generator', 'generator/model.json',
+      'generator/weights.bin', 'optimizers.bin', 'optimizers.json', 'state.json'],
+  );
+  assert.equal(JSON.parse(await fs.readFile(path.join(dir, 'checkpoints', '30', 'state.json'), 'utf8')).iteration, 30);
+  assert.deepEqual(await fs.readdir(path.join(dir, 'checkpoints')), ['30'], 'no staging leftovers');
+  const csv = await (await fetch(`${apiUrl}/jobs/${id}/metrics?format=csv&limit=30`)).text();
+  assert.equal(await fs.readFile(path.join(dir, 'metrics.csv'), 'utf8'), csv);
+  assert.equal(csv.trimEnd().split('\n').length, 31);
+  assert.equal(JSON.parse(await fs.readFile(path.join(dir, 'job.json'), 'utf8')).job.id, id);
+
+  // Like the trainer, it will not put a second checkpoint into a run directory.
+  const again = await ganforge(['checkpoint', id, '--out', dir]);
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, `ganforge: ${dir} already holds a checkpoint (iteration 30); choose another --out\n`);
+
+  const latest = await ganforge(['checkpoint', id, '--out', path.join(dataDir, 'latest')]);
+  assert.equal(latest.code, 0, latest.stderr);
+  assert.match(latest.stdout, /^checkpoint 60 of cli smoke/);
+  assert.deepEqual(await fs.readdir(path.join(dataDir, 'latest', 'checkpoints')), ['60']);
+
+  const missing = await ganforge(['checkpoint', id, '--iteration', '31', '--out', path.join(dataDir, 'none')]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `ganforge: job cli smoke (${id}) has no checkpoint at iteration 31; it has 30, 60\n`);
+  const unknown = await ganforge(['checkpoint', '3f1c3e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b', '--out', path.join(dataDir, 'none')]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^ganforge: 404 Not Found: .*3f1c3e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b.*\n$/);
 });
 
 test('cancel a running job: its watch exits 1; delete refuses while it runs, then deletes it', async () => {
@@ -169,7 +228,7 @@ test('API errors are one line and exit 1; bad usage is one line and exits 2; nev
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^ganforge: cannot reach the API at http:\/\/127\.0\.0\.1:\d+\/ \(ECONNREFUSED\)/);
 
-  for (const args of [[], ['frobnicate'], ['status'], ['samples', 'x'], ['submit', '--iterations', 'many'], ['list', '--wat'], ['--api', 'nowhere', 'list']]) {
+  for (const args of [[], ['frobnicate'], ['status'], ['samples', 'x'], ['checkpoint', 'x'], ['checkpoint', 'x', '--out', 'd', '--iteration', '1.5'], ['submit', '--iterations', 'many'], ['list', '--wat'], ['--api', 'nowhere', 'list']]) {
     const run = await ganforge(args);
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.equal(run.stderr.split('\n').length, 2, `one line for ${args.join(' ')}: ${run.stderr}`);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TRAIN_USAGE, UsageError, parseTrainArgs } from '../../src/cli/train-args.js';
+import { resumeCommand, trainFlags } from '../../src/contract/run-directory.js';
 import { trainConfig } from '../../src/gan/train-config.js';
 
 function parseOk(argv: string[]) {
@@ -70,6 +71,35 @@ test('every flag reaches its key', () => {
     backend: 'wasm',
     logEvery: 10,
   });
+});
+
+test("trainFlags gives the flags of every field, which parse back to the same config (a job's spec)", () => {
+  const config = trainConfig({
+    dataset: 'fashion-mnist',
+    iterations: 777,
+    batchSize: 3,
+    latentDim: 7,
+    learningRate: 1.25e-7,
+    beta1: 0.1 + 0.2,
+    beta2: 0.987654321,
+    sampleInterval: 11,
+    checkpointInterval: 13,
+    seed: 2 ** 31 - 1,
+    sampleGrid: 2,
+  });
+  const flags = trainFlags(config);
+  assert.deepEqual(
+    flags.filter((f) => f.startsWith('--')),
+    ['--model', '--dataset', '--iterations', '--batch-size', '--latent-dim', '--learning-rate', '--beta1', '--beta2',
+      '--sample-interval', '--checkpoint-interval', '--seed', '--sample-grid'],
+  );
+  assert.deepEqual(parseOk(['--out', 'o', ...flags]).config, config);
+  assert.equal(
+    resumeCommand("runs/it's here", trainConfig({ seed: 5 })),
+    "npm run train -- --resume --out 'runs/it'\\''s here' --model gan --dataset mnist --iterations 30000 --batch-size 128 " +
+      '--latent-dim 100 --learning-rate 0.0002 --beta1 0.5 --beta2 0.999 --sample-interval 200 --checkpoint-interval 1000 ' +
+      '--seed 5 --sample-grid 5',
+  );
 });
 
 test('--help wins over everything else', () => {

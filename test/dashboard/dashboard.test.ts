@@ -127,8 +127,14 @@ test('a job from the form: field errors, live chart, samples with a slider, chec
   await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points')) === 300);
   await page.locator('table.checkpoints tbody tr').nth(2).waitFor();
   const links = await page.locator('table.checkpoints a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-  assert.equal(links.length, 6);
+  assert.equal(links.length, 9);
   for (const href of links) assert.equal((await fetch(href)).status, 200, href);
+  // Each row's "download" is the whole checkpoint as a tar, named by the API after the job.
+  const archives = await page.getByRole('link', { name: 'download' }).evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+  assert.deepEqual(archives.map((href) => new URL(href).pathname), [300, 200, 100].map((i) => `/jobs/${id}/checkpoints/${i}/archive`));
+  const archive = await fetch(archives[0]!);
+  assert.equal(archive.headers.get('content-type'), 'application/x-tar');
+  assert.equal(archive.headers.get('content-disposition'), 'attachment; filename="browser-run-300.tar"');
   assert.equal(await page.locator('[data-action=delete]').isEnabled(), true);
   assert.equal(await page.locator('[data-action=cancel]').isEnabled(), false);
   assert.match((await page.textContent('.meta')) ?? '', /backend wasm/);

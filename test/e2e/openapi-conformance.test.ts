@@ -200,7 +200,7 @@ test('a job that never checkpoints, a queued one: events while running, 404 gene
   await jobUntil(b, (j) => j.status === 'cancelled', 'the endless job to stop', 60_000);
 });
 
-test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpoints, generator, list pages, delete', async () => {
+test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpoints and their archives, generator, list pages, delete', async () => {
   const key = crypto.randomUUID();
   const created = await call('POST', '/jobs', { json: { ...small, name: 'conformance' }, headers: { 'idempotency-key': key } });
   assert.equal(created.status, 201);
@@ -249,6 +249,15 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   // Checkpoints and the generator, latest and pinned, with bad and unknown iterations.
   assert.deepEqual((await call('GET', `/jobs/${a}/checkpoints`)).json.checkpoints.map((c: { iteration: number }) => c.iteration), [20, 40]);
   assert.equal((await call('GET', `/jobs/${unknownId()}/checkpoints`)).status, 404);
+  const archive = await call('GET', `/jobs/${a}/checkpoints/20/archive`);
+  assert.equal(archive.status, 200);
+  assert.equal(archive.headers.get('content-disposition'), 'attachment; filename="conformance-20.tar"');
+  // A POSIX tar: the first entry's name, then "ustar" at offset 257 of its header; the end is two zero blocks.
+  assert.equal(Buffer.from(archive.bytes.subarray(0, 8)).toString(), 'job.json');
+  assert.equal(Buffer.from(archive.bytes.subarray(257, 262)).toString(), 'ustar');
+  assert.equal(archive.bytes.length % 512, 0);
+  for (const it of ['21', 'abc', '-1']) assert.equal((await call('GET', `/jobs/${a}/checkpoints/${it}/archive`)).status, 404, it);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/checkpoints/20/archive`)).status, 404);
   const model = await call('GET', `/jobs/${a}/generator/model.json`);
   assert.equal(model.status, 200);
   assert.equal(model.headers.get('x-checkpoint-iteration'), '40');
@@ -285,6 +294,7 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal((await call('GET', samples[0]!.url)).status, 404);
   assert.equal((await call('GET', `/jobs/${a}/generator/model.json`)).status, 404);
   assert.equal((await call('GET', `/jobs/${a}/generator/weights.bin`)).status, 404);
+  assert.equal((await call('GET', `/jobs/${a}/checkpoints/20/archive`)).status, 404);
   assert.equal((await call('GET', '/workers')).status, 200);
   assert.equal((await call('GET', '/metrics')).status, 200);
 });

@@ -1,6 +1,7 @@
 // End to end as a user would: the real API and real worker processes on real Redis, driven over HTTP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -9,6 +10,8 @@ import { PNG } from 'pngjs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { freePort, startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { connect as sse } from '../helpers/sse.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const prefix = uniquePrefix('e2e');
 const redis = connect();
@@ -47,7 +50,17 @@ async function http(method: string, url: string, body?: unknown) {
 
 const small = { iterations: 60, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 4, dataset: 'mnist' };
 
-test('a job from POST to trained generator: SSE to the end, metrics, CSV, samples, tf.loadLayersModel over HTTP', async () => {
+/** Runs a command to its end; rejects with its output when it fails. */
+function run(file: string, args: string[], opts: { input?: Buffer; env?: Record<string, string> } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
+    );
+    child.stdin!.end(opts.input);
+  });
+}
+
+test('a job from POST to trained generator: SSE to the end, metrics, CSV, samples, tf.loadLayersModel over HTTP, resumed locally from a checkpoint archive', async () => {
   const created = await http('POST', '/jobs', { ...small, name: 'e2e' });
   assert.equal(created.status, 201);
   const id = created.json.id as string;
@@ -104,7 +117,7 @@ test('a job from POST to trained generator: SSE to the end, metrics, CSV, sample
     assert.ok(png.width >= 140 && png.height === png.width);
   }
 
-  const checkpoints = (await http('GET', `/jobs/${id}/checkpoints`)).json.checkpoints as { iteration: number }[];
+  const checkpoints = (await http('GET', `/jobs/${id}/checkpoints`)).json.checkpoints as { iteration: number; archive: string }[];
   assert.deepEqual(checkpoints.map((c) => c.iteration), [20, 40, 60]);
   const generator = await tf.loadLayersModel(`${base}/jobs/${id}/generator/model.json`);
   const image = tf.tidy(() => generator.predict(tf.randomNormal([1, 100])) as tf.Tensor);
@@ -113,6 +126,32 @@ test('a job from POST to trained generator: SSE to the end, metrics, CSV, sample
   assert.ok(px.every((v) => v >= -1 && v <= 1) && new Set(px).size > 10);
   image.dispose();
   generator.dispose();
+
+  // Continue the job on "another machine" from its checkpoint at 20: `curl ARCHIVE | tar -x -C run`, then the resume
+  // command job.json gives, run with the command-line trainer. Same seed, same backend: the same run, bit for bit.
+  const archive = await fetch(`${base}${checkpoints[0]!.archive}`);
+  assert.equal(archive.status, 200);
+  assert.equal(archive.headers.get('content-disposition'), 'attachment; filename="e2e-20.tar"');
+  const runDir = path.join(dataDir, 'resumed');
+  await fs.mkdir(runDir);
+  await run('tar', ['-x', '-C', runDir], { input: Buffer.from(await archive.arrayBuffer()) });
+  const resume = JSON.parse(await fs.readFile(path.join(runDir, 'job.json'), 'utf8')).resume as string;
+  assert.match(resume, /^npm run train -- --resume --out DIR .*--iterations 60 --batch-size 16 .*--seed 4 /);
+  const args = resume.slice('npm run train -- '.length).split(' ').map((a) => (a === 'DIR' ? runDir : a));
+  const trained = await run(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { env: { GANFORGE_BACKEND: 'wasm' } });
+  assert.match(trained, /^resuming from .*checkpoints\/20 \(iteration 20\)/m);
+
+  const [localHeader, ...localRows] = (await fs.readFile(path.join(runDir, 'metrics.csv'), 'utf8')).trimEnd().split('\n');
+  assert.equal(localHeader, 'iteration,dLoss,dAcc,gLoss');
+  const local = localRows.map((r) => r.split(',').map(Number)).map(([iteration, dLoss, dAcc, gLoss]) => ({ iteration, dLoss, dAcc, gLoss }));
+  assert.deepEqual(local.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
+  // The store keeps float32: the local run's own rows (21..60) are compared as float32, the archive's (1..20) as sent.
+  const f32 = (p: { iteration: number; dLoss: number; dAcc: number; gLoss: number }) =>
+    ({ iteration: p.iteration, dLoss: Math.fround(p.dLoss), dAcc: Math.fround(p.dAcc), gLoss: Math.fround(p.gLoss) });
+  assert.deepEqual(local.slice(20).map(f32), all.points.slice(20));
+  assert.deepEqual(local.slice(0, 20), all.points.slice(0, 20));
+  const weights = new Uint8Array(await (await fetch(`${base}/jobs/${id}/generator/weights.bin?iteration=60`)).arrayBuffer());
+  assert.deepEqual(new Uint8Array(await fs.readFile(path.join(runDir, 'checkpoints', '60', 'generator', 'weights.bin'))), weights);
 });
 
 test('two workers share the queue: every job runs exactly once and both workers train', async () => {

@@ -34,7 +34,7 @@ export default fp(
     app.decorate('services', {
       jobs,
       metrics: new MetricsService({ jobs, metrics }),
-      artifacts: new ArtifactsService({ jobs, index: artifacts, store }),
+      artifacts: new ArtifactsService({ jobs, index: artifacts, store, metrics }),
       events: new EventFollower({ jobs: jobStore, events }),
       health: new HealthService({ redis, timeoutMs: 1_000 }),
       idempotency: new IdempotencyService({ redis, prefix: opts.env.GANFORGE_PREFIX, ttlSeconds: opts.env.GANFORGE_IDEMPOTENCY_TTL_SECONDS }),

@@ -4,7 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   SAMPLE_FILE,
   binarySchema,
+  binaryStreamSchema,
   checkpointListSchema,
+  checkpointParamsSchema,
   generatorQuerySchema,
   layersModelSchema,
   sampleListSchema,
@@ -97,6 +99,39 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { id } = request.params;
       return { checkpoints: (await app.services.artifacts.listCheckpoints(id)).map((c) => toCheckpointView(id, c)) };
+    },
+  );
+
+  app.get(
+    '/jobs/:id/checkpoints/:iteration/archive',
+    {
+      schema: {
+        operationId: 'getCheckpointArchive',
+        summary: 'One checkpoint as a tar archive, to resume the job with the command-line trainer',
+        description:
+          'A run directory of `npm run train`: `checkpoints/<iteration>/` (both models, both Adam states, state.json), ' +
+          '`metrics.csv` with the rows of iterations 1 to the checkpoint, and `job.json` (the job, its spec and the ' +
+          '`npm run train -- --resume ...` command that continues it). Streamed: an error midway aborts the response.',
+        tags,
+        params: checkpointParamsSchema,
+        response: {
+          200: withHeaders(
+            { description: 'The tar archive', content: { 'application/x-tar': { schema: binaryStreamSchema('tar archive') } } },
+            {
+              'Content-Disposition': { description: 'attachment; filename="<job name>-<iteration>.tar"', schema: str, required: true },
+            },
+          ),
+          ...problemResponses({ 404: 'No such job, or no checkpoint at that iteration' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { filename, stream } = await app.services.artifacts.checkpointArchive(request.params.id, request.params.iteration);
+      return reply
+        .type('application/x-tar')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .header('cache-control', 'no-cache')
+        .send(stream);
     },
   );
 

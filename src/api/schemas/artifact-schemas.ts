@@ -1,7 +1,9 @@
 // Zod schemas of metrics, samples, checkpoints and generator routes.
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { METRICS_CSV_HEADER } from '../../contract/run-directory.js';
 import { LIMITS } from '../../gan/train-config.js';
-import { lossValueSchema } from './job-schemas.js';
+import { jobParamsSchema, lossValueSchema } from './job-schemas.js';
 
 export const metricsQuerySchema = z.object({
   since: z.coerce.number().int().min(0).max(LIMITS.iterations.max).default(0).describe('Points after this iteration'),
@@ -31,7 +33,7 @@ export const metricsSchema = z
   })
   .meta({ id: 'Metrics' });
 
-export const METRICS_CSV_HEADER = 'iteration,dLoss,dAcc,gLoss';
+export { METRICS_CSV_HEADER };
 export const metricsCsvSchema = z.string().describe(`CSV with the header line ${METRICS_CSV_HEADER}`);
 
 export const sampleListSchema = z
@@ -60,10 +62,20 @@ export const checkpointListSchema = z
         size: z.number().int().min(0).describe('Bytes of all the checkpoint files'),
         createdAt: z.iso.datetime(),
         url: z.string().describe("The checkpoint's generator, loadable with tf.loadLayersModel"),
+        archive: z.string().describe('The whole checkpoint as a tar archive of a command-line run directory, to resume it'),
       }),
     ),
   })
   .meta({ id: 'CheckpointList' });
+
+export const checkpointParamsSchema = jobParamsSchema.extend({
+  iteration: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,6})$/)
+    .transform(Number)
+    .pipe(z.number().int().max(LIMITS.iterations.max))
+    .describe("A checkpoint's iteration, as listed. Any other (or a malformed one) names no checkpoint: 404."),
+});
 
 export const generatorQuerySchema = z.object({
   iteration: z.coerce
@@ -86,3 +98,7 @@ export const layersModelSchema = z
 /** Bytes sent as they are (fastify never serializes a Buffer); described as a binary string. */
 export const binarySchema = (what: string) =>
   z.custom<Uint8Array>((v) => v instanceof Uint8Array).meta({ type: 'string', format: 'binary', description: what });
+
+/** Bytes streamed as they are read (fastify pipes a stream through); described as a binary string. */
+export const binaryStreamSchema = (what: string) =>
+  z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', format: 'binary', description: what });

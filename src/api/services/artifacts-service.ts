@@ -1,9 +1,13 @@
-// Samples, checkpoints and the generator of a job, read through the artifact index and store.
+// Samples, checkpoints (listed, or one whole as a tar archive) and the generator of a job, via the artifact index and store.
+import type { Readable } from 'node:stream';
 import type { CheckpointRecord, SampleRecord } from '../../contract/job.js';
 import type { ArtifactIndex } from '../../jobs/artifact-index.js';
+import type { MetricsStore } from '../../jobs/metrics-store.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { archiveFilename, checkpointArchiveEntries } from './checkpoint-archive.js';
 import { NotFoundError } from './errors.js';
 import type { JobsService } from './jobs-service.js';
+import { tarStream } from './tar-writer.js';
 
 const GENERATOR_MODEL = 'generator/model.json';
 const GENERATOR_WEIGHTS = 'generator/weights.bin';
@@ -15,7 +19,7 @@ interface LayersModelJson {
 }
 
 export class ArtifactsService {
-  constructor(private readonly deps: { jobs: JobsService; index: ArtifactIndex; store: ArtifactStore }) {}
+  constructor(private readonly deps: { jobs: JobsService; index: ArtifactIndex; store: ArtifactStore; metrics: MetricsStore }) {}
 
   async listSamples(jobId: string): Promise<SampleRecord[]> {
     await this.deps.jobs.get(jobId);
@@ -56,6 +60,22 @@ export class ArtifactsService {
   async generatorWeights(jobId: string, iteration?: number): Promise<{ iteration: number; bytes: Uint8Array }> {
     const checkpoint = await this.checkpoint(jobId, iteration);
     return { iteration: checkpoint.iteration, bytes: await this.readFile(checkpoint, GENERATOR_WEIGHTS) };
+  }
+
+  /**
+   * One checkpoint as a tar stream laid out as a command-line run directory. The job and the checkpoint are looked up
+   * first (NotFoundError before any byte is sent); the files are read as the stream is consumed.
+   */
+  async checkpointArchive(jobId: string, iteration: number): Promise<{ filename: string; stream: Readable }> {
+    const job = await this.deps.jobs.get(jobId);
+    const checkpoint = await this.checkpoint(jobId, iteration);
+    const entries = await checkpointArchiveEntries(job, checkpoint, {
+      // Rows up to the checkpoint are final: the worker writes them before it records the checkpoint, and a resume
+      // starts from the latest checkpoint, so only later rows are ever written again.
+      metrics: async (since, limit) => (await this.deps.metrics.read(jobId, iteration, { since, limit, every: 1 })).points,
+      file: (name) => this.readFile(checkpoint, name),
+    });
+    return { filename: archiveFilename(job, iteration), stream: tarStream(entries, new Date(checkpoint.createdAt)) };
   }
 
   private async checkpoint(jobId: string, iteration?: number): Promise<CheckpointRecord> {

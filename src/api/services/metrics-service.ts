@@ -1,5 +1,6 @@
 // Loss history of a job, as JSON points or CSV rows.
 import type { LossPoint } from '../../contract/job.js';
+import { metricsCsvRow } from '../../contract/run-directory.js';
 import type { MetricsQuery, MetricsStore } from '../../jobs/metrics-store.js';
 import type { JobsService } from './jobs-service.js';
 
@@ -20,7 +21,7 @@ export class MetricsService {
   }
 }
 
+/** The same CSV as the command-line trainer's metrics.csv. */
 export function metricsCsv(header: string, points: LossPoint[]): string {
-  const rows = points.map((p) => `${p.iteration},${p.dLoss},${p.dAcc},${p.gLoss}`);
-  return [header, ...rows].join('\n') + '\n';
+  return `${header}\n${points.map(metricsCsvRow).join('')}`;
 }

@@ -7,6 +7,7 @@ export const urls = {
   sample: (sampleId: string) => `/samples/${sampleId}.png`,
   generator: (jobId: string, iteration?: number) =>
     `/jobs/${jobId}/generator/model.json${iteration === undefined ? '' : `?iteration=${iteration}`}`,
+  checkpointArchive: (jobId: string, iteration: number) => `/jobs/${jobId}/checkpoints/${iteration}/archive`,
 };
 
 const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
@@ -52,5 +53,11 @@ export function toSampleView(s: SampleRecord) {
 }
 
 export function toCheckpointView(jobId: string, c: CheckpointRecord) {
-  return { iteration: c.iteration, size: c.size, createdAt: c.createdAt, url: urls.generator(jobId, c.iteration) };
+  return {
+    iteration: c.iteration,
+    size: c.size,
+    createdAt: c.createdAt,
+    url: urls.generator(jobId, c.iteration),
+    archive: urls.checkpointArchive(jobId, c.iteration),
+  };
 }

@@ -13,6 +13,7 @@ export type Command =
   | { name: 'status'; id: string; json: boolean }
   | { name: 'watch'; id: string }
   | { name: 'samples'; id: string; out: string }
+  | { name: 'checkpoint'; id: string; iteration: number | undefined; out: string }
   | { name: 'cancel'; id: string }
   | { name: 'delete'; id: string };
 
@@ -35,6 +36,9 @@ Commands:
   status ID               one job's status, progress and losses (--json)
   watch ID                follow a job live; exit 0 when it completes, 1 if it fails or is cancelled
   samples ID --out DIR    download every sample grid as PNG into DIR
+  checkpoint ID --out DIR [--iteration N]
+                          download the latest checkpoint (or the one at N) into DIR as a run directory of
+                          \`npm run train\`; prints the \`npm run train -- --resume ...\` command that continues the job
   cancel ID               cancel a queued or running job
   delete ID               delete a finished job with its artifacts
   train --out DIR ...     train locally without the API (ganforge train --help)
@@ -52,7 +56,7 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'cancel', 'delete'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'delete'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
@@ -64,6 +68,7 @@ const OPTIONS = {
   status: { ...COMMON, json: flag },
   watch: COMMON,
   samples: { ...COMMON, out: string },
+  checkpoint: { ...COMMON, out: string, iteration: string },
   cancel: COMMON,
   delete: COMMON,
 } satisfies Record<CommandName, Record<string, { type: 'string' | 'boolean'; short?: string }>>;
@@ -116,6 +121,15 @@ export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv = process
       const out = values.out as string | undefined;
       if (!out) throw new UsageError('samples: missing required flag --out DIR');
       return { api, command: { name: 'samples', id, out } };
+    }
+    case 'checkpoint': {
+      const out = values.out as string | undefined;
+      if (!out) throw new UsageError('checkpoint: missing required flag --out DIR');
+      const raw = values.iteration as string | undefined;
+      if (raw !== undefined && !/^(0|[1-9]\d{0,6})$/.test(raw)) {
+        throw new UsageError(`--iteration: must be a checkpoint's iteration (an integer >= 0), got ${JSON.stringify(raw)}`);
+      }
+      return { api, command: { name: 'checkpoint', id, iteration: raw === undefined ? undefined : Number(raw), out } };
     }
     default:
       return { api, command: { name: command, id } };

@@ -272,6 +272,12 @@ class JobPage {
           h('td', { class: 'time', title: fmtFullTime(c.createdAt) }, fmtTime(c.createdAt)),
           h(
             'td',
+            {},
+            // No file name here: the API's Content-Disposition names it after the job.
+            h('a', { href: relative(c.archive), download: true, title: 'The whole checkpoint as a tar of a training run directory' }, 'download'),
+          ),
+          h(
+            'td',
             { class: 'downloads' },
             h('a', { href: relative(c.url), download: `generator-${c.iteration}.json` }, 'model.json'),
             h('a', { href: relative(c.url.replace('/model.json', '/weights.bin')), download: `generator-${c.iteration}.bin` }, 'weights.bin'),
@@ -283,7 +289,7 @@ class JobPage {
       h(
         'table',
         { class: 'checkpoints' },
-        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Iteration'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Saved'), h('th', {}, 'Generator'))),
+        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Iteration'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Saved'), h('th', {}, 'Checkpoint'), h('th', {}, 'Generator'))),
         h('tbody', {}, rows),
       ),
       h(
@@ -291,6 +297,9 @@ class JobPage {
         { class: 'muted small' },
         'Each model.json loads with tf.loadLayersModel(url); the latest one is always at ',
         h('a', { href: relative(this.job.links.generator), class: 'mono' }, 'generator/model.json'),
+        '. A downloaded checkpoint is a run directory of the command-line trainer: its job.json has the ',
+        h('span', { class: 'mono' }, 'npm run train -- --resume'),
+        ' command that continues the job.',
       ),
     );
   }
