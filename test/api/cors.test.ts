@@ -45,6 +45,10 @@ describe('CORS headers', () => {
         assert.doesNotMatch(String(preflight.headers['access-control-allow-methods']), new RegExp(method), `${method} preflight`);
         assert.doesNotMatch(String(preflight.headers['access-control-allow-headers']), /content-type/);
       }
+      // An OPTIONS that is no preflight is answered as without CORS: 404 problem+json.
+      const bare = await t.app.inject({ method: 'OPTIONS', url: '/jobs' });
+      assert.equal(bare.statusCode, 404);
+      assert.match(String(bare.headers['content-type']), /^application\/problem\+json/);
       const sample = await t.app.infra.artifacts.addSample(job.id, 1, png());
       const image = await t.app.inject({ method: 'GET', url: `/samples/${sample.id}.png` });
       assert.equal(image.headers['cross-origin-resource-policy'], 'cross-origin', 'embeddable by <img> elsewhere');

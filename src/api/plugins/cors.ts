@@ -10,6 +10,13 @@ export default fp(
   async (app, opts: { env: Env }) => {
     const origins = opts.env.GANFORGE_CORS_ORIGINS;
     if (origins === false) return;
+    // An OPTIONS that is no CORS preflight gets what it got without CORS, a 404 problem, not the plugin's text/plain 400.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'OPTIONS' && !(request.headers.origin && request.headers['access-control-request-method'])) {
+        reply.callNotFound();
+        return reply;
+      }
+    });
     await app.register(cors, {
       origin: origins,
       // POST, DELETE and the cancel action get no CORS headers: a browser refuses them from another origin's page.
