@@ -12,6 +12,16 @@ export const isTerminal = (s: JobStatus): boolean => TERMINAL_STATUSES.includes(
 /** What a client may send to POST /jobs: the engine's hyperparameters plus a display name; all optional. */
 export const jobSpecSchema = trainConfigSchema.extend({
   name: z.string().trim().min(1).max(200).optional(),
+  keepCheckpoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe(
+      'Keep only the newest N checkpoints: older ones are deleted as new ones are written. Unset keeps every ' +
+        'checkpoint (one of model gan holds both networks and both Adam states, about 24 MB).',
+    ),
 }).strict();
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;

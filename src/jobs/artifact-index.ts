@@ -52,6 +52,19 @@ export class ArtifactIndex {
     return record;
   }
 
+  /**
+   * Deletes all but the newest `keep` checkpoints and returns their iterations. Records go first, so a listed
+   * checkpoint is always whole; the newest is never touched, so a resume always finds what it needs.
+   */
+  async pruneCheckpoints(jobId: string, keep: number): Promise<number[]> {
+    const all = await this.listCheckpoints(jobId);
+    const old = all.slice(0, Math.max(0, all.length - keep));
+    if (old.length === 0) return [];
+    await this.redis.hdel(this.keys.checkpoints(jobId), ...old.map((c) => String(c.iteration)));
+    for (const c of old) await this.store.deletePrefix(c.prefix);
+    return old.map((c) => c.iteration);
+  }
+
   async listCheckpoints(jobId: string): Promise<CheckpointRecord[]> {
     const raw = await this.redis.hvals(this.keys.checkpoints(jobId));
     return raw.map((r) => JSON.parse(r) as CheckpointRecord).sort((a, b) => a.iteration - b.iteration);

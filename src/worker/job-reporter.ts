@@ -45,6 +45,8 @@ export class JobReporter {
     private publishedUpTo: number,
     /** Checked before every write: false once this worker no longer owns the job. */
     private readonly ownsJob: () => Promise<boolean> = async () => true,
+    /** The job's keepCheckpoints: older checkpoints are deleted after each new one. */
+    private readonly keepCheckpoints?: number,
   ) {
     this.rateFrom = { at: Date.now(), iteration: startIteration };
   }
@@ -70,6 +72,7 @@ export class JobReporter {
         if (!(await this.ownsJob())) return;
         const c = await this.deps.artifacts.addCheckpoint(this.jobId, iteration, files);
         await this.deps.events.append(this.jobId, 'checkpoint', { iteration, size: c.size, createdAt: c.createdAt });
+        if (this.keepCheckpoints !== undefined) await this.deps.artifacts.pruneCheckpoints(this.jobId, this.keepCheckpoints);
         this.stepFrom = performance.now();
       },
     };

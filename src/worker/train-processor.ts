@@ -72,7 +72,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       const dataset = await cachedDataset(spec.dataset);
       const latest = await artifacts.getCheckpoint(jobId);
       const checkpoint = latest ? await artifacts.readCheckpoint(latest) : undefined;
-      const { name: _name, ...config } = spec;
+      const { name: _name, keepCheckpoints: _keep, ...config } = spec;
       trainer = await GanTrainer.create({ config, dataset, checkpoint });
       const start = trainer.iteration;
       jlog.info({ backend: deps.backend, dataset: describeDataset(dataset), resumeFrom: latest?.iteration ?? null }, 'training');
@@ -91,7 +91,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
 
       // A worker frozen past its lock (and replaced) must not write into the job any more.
       const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
-      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob);
+      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints);
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;

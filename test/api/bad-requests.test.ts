@@ -23,7 +23,7 @@ const cases: Case[] = [
   { name: 'no body', method: 'POST', url: '/jobs', status: 400, code: 'VALIDATION_FAILED', errors: ['body'] },
   { name: 'JSON array body', method: 'POST', url: '/jobs', payload: '[]', headers: { 'content-type': 'application/json' }, status: 400, code: 'VALIDATION_FAILED', errors: ['body'] },
   { name: 'wrong types', method: 'POST', url: '/jobs', payload: { iterations: '100', batchSize: 1.5, dataset: 'cifar' }, status: 400, code: 'VALIDATION_FAILED', errors: ['body.iterations', 'body.batchSize', 'body.dataset'] },
-  { name: 'out-of-range values', method: 'POST', url: '/jobs', payload: { iterations: 0, learningRate: 0, beta1: 1, latentDim: 5000, seed: -1 }, status: 400, code: 'VALIDATION_FAILED', errors: ['body.iterations', 'body.learningRate', 'body.beta1', 'body.latentDim', 'body.seed'] },
+  { name: 'out-of-range values', method: 'POST', url: '/jobs', payload: { iterations: 0, learningRate: 0, beta1: 1, latentDim: 5000, seed: -1, keepCheckpoints: 0 }, status: 400, code: 'VALIDATION_FAILED', errors: ['body.iterations', 'body.learningRate', 'body.beta1', 'body.latentDim', 'body.seed', 'body.keepCheckpoints'] },
   { name: 'unknown fields', method: 'POST', url: '/jobs', payload: { epochs: 3, lr: 1 }, status: 400, code: 'VALIDATION_FAILED', errors: ['body.epochs', 'body.lr'] },
   { name: '__proto__ in the body', method: 'POST', url: '/jobs', payload: '{"__proto__": {"x": 1}}', headers: { 'content-type': 'application/json' }, status: 400, code: 'MALFORMED_JSON' },
   { name: 'empty name', method: 'POST', url: '/jobs', payload: { name: '   ' }, status: 400, code: 'VALIDATION_FAILED', errors: ['body.name'] },

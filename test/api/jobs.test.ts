@@ -51,8 +51,9 @@ describe('jobs', () => {
   });
 
   test('an explicit seed is kept; two jobs without one get their own seeds recorded', async () => {
-    const a = body((await t.app.inject({ method: 'POST', url: '/jobs', payload: { seed: 42 } })));
+    const a = body((await t.app.inject({ method: 'POST', url: '/jobs', payload: { seed: 42, keepCheckpoints: 3 } })));
     assert.equal(a.spec.seed, 42);
+    assert.equal(a.spec.keepCheckpoints, 3, 'the retention is part of the spec');
     assert.equal(a.spec.iterations, 30_000);
     const seeds = new Set<number>();
     for (let i = 0; i < 3; i++) seeds.add(body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} })).spec.seed);

@@ -29,11 +29,11 @@ after(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-test('a worker trains a job: 60 metric points, 3 samples, 3 checkpoints, completed, backend reported', async () => {
+test('a worker trains a job: 60 metric points, 3 samples, the newest 2 of 3 checkpoints kept, completed, backend reported', async () => {
   const worker = startProcess('src/worker/main.ts', env);
   try {
     await worker.waitFor(/backend wasm/);
-    const id = await submitJob(jobs, queue, { iterations: 60, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 5 });
+    const id = await submitJob(jobs, queue, { iterations: 60, batchSize: 16, sampleInterval: 20, checkpointInterval: 20, seed: 5, keepCheckpoints: 2 });
     const done = await jobEnded(jobs, id);
     assert.equal(done.status, 'completed', done.error ?? '');
     assert.equal(done.iteration, 60);
@@ -43,13 +43,18 @@ test('a worker trains a job: 60 metric points, 3 samples, 3 checkpoints, complet
     const { points } = await new MetricsStore(redis, prefix).read(id, done.iteration, { since: 0, limit: 1000, every: 1 });
     assert.deepEqual(points.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
     const index = new ArtifactIndex(redis, prefix, new FsArtifactStore(dataDir));
+    const events = await new EventLog(redis, prefix).read(id, '0', { count: 10_000 });
     const samples = await index.listSamples(id);
     assert.deepEqual(samples.map((s) => s.iteration), [20, 40, 60]);
     const png = PNG.sync.read(Buffer.from((await index.store.get(samples[0]!.key))!));
     assert.ok(png.width > 100);
-    assert.deepEqual((await index.listCheckpoints(id)).map((c) => c.iteration), [20, 40, 60]);
+    // keepCheckpoints 2: checkpoint 20 was deleted, record and files, once 60 was written.
+    assert.deepEqual((await index.listCheckpoints(id)).map((c) => c.iteration), [40, 60]);
+    assert.deepEqual(await index.store.list(`jobs/${id}/checkpoints/20`), []);
+    assert.ok((await index.store.list(`jobs/${id}/checkpoints/40`)).includes(`jobs/${id}/checkpoints/40/state.json`));
+    const written = events.filter((e) => e.event === 'checkpoint').map((e) => (e.data as { iteration: number }).iteration);
+    assert.deepEqual(written, [20, 40, 60], 'every checkpoint was written and announced');
 
-    const events = await new EventLog(redis, prefix).read(id, '0', { count: 10_000 });
     const streamed = events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: typeof points }).points);
     assert.deepEqual(streamed, points, 'the live stream carries exactly the values the history keeps');
     const { iteration: _, ...last } = points[59]!;

@@ -21,6 +21,7 @@ const SPEC_LABELS = {
   checkpointInterval: 'Checkpoint interval',
   seed: 'Seed',
   sampleGrid: 'Sample grid',
+  keepCheckpoints: 'Keep checkpoints',
 };
 
 export function mountJob(view, id) {

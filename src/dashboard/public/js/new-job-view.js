@@ -10,11 +10,19 @@ const GROUPS = [
   { legend: 'Optimizer (Adam)', fields: { learningRate: 'Learning rate', beta1: 'β₁', beta2: 'β₂' } },
   {
     legend: 'Outputs',
-    fields: { sampleInterval: 'Sample every (iterations)', checkpointInterval: 'Checkpoint every (iterations)', sampleGrid: 'Sample grid (n × n)' },
+    fields: {
+      sampleInterval: 'Sample every (iterations)',
+      checkpointInterval: 'Checkpoint every (iterations)',
+      keepCheckpoints: 'Keep newest checkpoints',
+      sampleGrid: 'Sample grid (n × n)',
+    },
   },
 ];
 
 const schema = JSON.parse(document.getElementById('job-spec-schema').textContent);
+
+/** What an empty number field without a default means: the API picks a seed; every checkpoint is kept. */
+const EMPTY = { seed: 'random', keepCheckpoints: 'all' };
 
 export function mountNewJob(view) {
   const inputs = {};
@@ -39,7 +47,7 @@ export function mountNewJob(view) {
             { class: 'field', 'data-field': key },
             h('label', { for: `field-${key}` }, label),
             inputs[key],
-            h('p', { class: 'hint', id: `hint-${key}` }, hint(prop)),
+            h('p', { class: 'hint', id: `hint-${key}` }, hint(key, prop)),
             errors[key],
           );
         }),
@@ -117,8 +125,8 @@ function input(key, prop) {
   return h('input', {
     id,
     name: key,
-    // A number without a default (the seed) is picked by the API when left empty.
-    placeholder: prop.default === undefined ? 'random' : null,
+    // A number without a default is left to the API when empty (a random seed; every checkpoint kept).
+    placeholder: prop.default === undefined ? (EMPTY[key] ?? 'optional') : null,
     type: 'number',
     inputmode: prop.type === 'integer' ? 'numeric' : 'decimal',
     step: prop.type === 'integer' ? 1 : 'any',
@@ -128,10 +136,10 @@ function input(key, prop) {
 }
 
 /** "default 128 · 1 – 1,024", "default 0.0002 · > 0 and ≤ 1". */
-function hint(prop) {
+function hint(key, prop) {
   const parts = [];
   if (prop.default !== undefined) parts.push(`default ${typeof prop.default === 'number' ? num(prop.default) : prop.default}`);
-  else if (prop.type !== 'string') parts.push('empty: random');
+  else if (prop.type !== 'string') parts.push(`empty: ${EMPTY[key] ?? 'unset'}`);
   if (prop.type === 'string' && prop.maxLength) parts.push(`up to ${prop.maxLength} characters`);
   const { minimum: min, maximum: max, exclusiveMinimum: xmin, exclusiveMaximum: xmax } = prop;
   if (min !== undefined && max !== undefined) parts.push(`${num(min)} – ${num(max)}`);
