@@ -30,6 +30,10 @@ export function redisKeys(prefix: string) {
     workersSeen: `${p}:workers:seen`,
     /** Hash: cluster-wide counters written by the workers (jobs started/finished, step-time histogram buckets). */
     stats: `${p}:stats`,
+    /** String: the id of the worker that leased the GPU (by UUID, unique across hosts), with a PX expiry renewed while it lives. */
+    gpuLease: (uuid: string) => `${p}:gpu:${uuid}`,
+    /** Sorted set: ids of workers sharing the GPU beyond its lease holder, scored by when their claim expires (ms). */
+    gpuSharers: (uuid: string) => `${p}:gpu:${uuid}:sharers`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

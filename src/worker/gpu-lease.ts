@@ -1,19 +1,13 @@
 // A worker's claim on one GPU in Redis: an exclusive lease keyed on the GPU's UUID, or a place among its sharers.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redisKeys } from '../contract/keys.js';
 import type { GpuDevice } from './nvidia-smi.js';
 
-/**
- * Keys of a GPU, by UUID (unique across hosts, so workers on many machines can share one Redis), under the same
- * `<prefix>:gf:` as contract/keys.ts. Only workers touch them: GET /workers reads each worker's GPU from its heartbeat.
- */
+/** The GPU keys of contract/keys.ts. Only workers touch them: GET /workers reads each worker's GPU from its heartbeat. */
 export function gpuKeys(prefix: string) {
-  return {
-    /** String: the id of the worker that leased the GPU, with a PX expiry renewed while it lives. */
-    lease: (uuid: string) => `${prefix}:gf:gpu:${uuid}`,
-    /** Sorted set: ids of workers sharing the GPU beyond its lease holder, scored by when their claim expires (ms). */
-    sharers: (uuid: string) => `${prefix}:gf:gpu:${uuid}:sharers`,
-  };
+  const keys = redisKeys(prefix);
+  return { lease: keys.gpuLease, sharers: keys.gpuSharers };
 }
 
 export type GpuRole = 'leased' | 'shared';
