@@ -26,6 +26,20 @@ redis.call('hset', KEYS[1], unpack(ARGV, 3))
 if ARGV[1] == 'add' then redis.call('sadd', KEYS[2], ARGV[2]) elseif ARGV[1] == 'rem' then redis.call('srem', KEYS[2], ARGV[2]) end
 return 1`;
 
+/**
+ * Puts an ended job back in the queue: only while its status is still ARGV[3] (what the caller checked) and the active
+ * set is smaller than ARGV[1] (0: no limit). 1 done, 0 full, -1 gone, -2 the status has changed meanwhile.
+ */
+const REQUEUE_WITHIN = `
+if redis.call('exists', KEYS[1]) == 0 then return -1 end
+if redis.call('hget', KEYS[1], 'status') ~= ARGV[3] then return -2 end
+if tonumber(ARGV[1]) > 0 and redis.call('scard', KEYS[2]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('hset', KEYS[1], unpack(ARGV, 4))
+redis.call('sadd', KEYS[2], ARGV[2])
+return 1`;
+
+export type RequeueOutcome = 'requeued' | 'full' | 'gone' | 'changed';
+
 /** How a status change moves a job in or out of the active set. */
 function activeChange(fields: Partial<JobRecord>): 'add' | 'rem' | '' {
   if (fields.status === undefined) return '';
@@ -89,6 +103,22 @@ export class JobStore {
     const args = Object.entries(encode(fields)).flat();
     const n = await this.redis.eval(UPDATE_IF_EXISTS, 2, this.keys.job(id), this.keys.activeJobs, activeChange(fields), id, ...args);
     return n === 1;
+  }
+
+  /**
+   * Sets `fields` (whose status is queued) on a job that is still `from`, and adds it to the active set, only while
+   * fewer than `maxActive` jobs are queued or running (0: no limit). One script, like createWithin.
+   */
+  async requeueWithin(
+    maxActive: number,
+    id: string,
+    from: JobStatus,
+    fields: Partial<JobRecord> & { status: 'queued' },
+  ): Promise<RequeueOutcome> {
+    const args = Object.entries(encode(fields)).flat();
+    const k = this.keys;
+    const n = await this.redis.eval(REQUEUE_WITHIN, 2, k.job(id), k.activeJobs, maxActive, id, JSON.stringify(from), ...args);
+    return n === 1 ? 'requeued' : n === 0 ? 'full' : n === -1 ? 'gone' : 'changed';
   }
 
   /** Newest first. The cursor is the sequence number of the last job returned. */

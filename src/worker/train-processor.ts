@@ -84,7 +84,8 @@ export function createTrainProcessor(deps: ProcessorDeps) {
         iteration: start,
         error: null,
       });
-      // A resumed job (another attempt, or after a worker's shutdown) was started already.
+      // A job taken up again (another attempt, or after a worker's shutdown) was started already; one resumed through
+      // the API had its startedAt cleared and counts as a new start, as its end counts as a new finish.
       if (!record.startedAt) await deps.stats.countJob('started');
       deps.activity.progress(jobId, start, null);
       await events.append(jobId, 'status', { status: 'running', error: null, resumedFrom: latest?.iteration ?? null });

@@ -155,3 +155,50 @@ test('app.close() ends open streams instead of waiting for them', async () => {
   await c.ended;
   assert.ok(Date.now() - started < 3000, 'close did not hang');
 });
+
+test('a resumed job: a replay goes past the earlier terminal status to the final one; Last-Event-ID at the end is 204', async () => {
+  const { id, ids } = await finishedJob();
+  const ev = t.app.infra.events;
+  // What POST /jobs/:id/resume and the worker then write.
+  await t.app.infra.jobs.update(id, { status: 'queued' });
+  const more = [await ev.append(id, 'status', { status: 'queued', error: null })];
+  const live = await connect(base, `/jobs/${id}/events`, { 'last-event-id': ids[2]! });
+  assert.equal(live.status, 200, 'after the old terminal status there is more: no 204');
+  await live.waitFor(1);
+  await t.app.infra.jobs.update(id, { status: 'running' });
+  more.push(await ev.append(id, 'status', { status: 'running', error: null, resumedFrom: 1 }));
+  more.push(await ev.append(id, 'progress', { iteration: 2, iterations: 2, itPerSec: 10, etaSeconds: 0 }));
+  more.push(await ev.append(id, 'status', { status: 'completed', error: null }));
+  await t.app.infra.jobs.update(id, { status: 'completed' });
+  await live.ended;
+  assert.deepEqual(live.events.map((e) => e.id), more, 'the live follower ends on the final status');
+
+  const replay = await connect(base, `/jobs/${id}/events`);
+  await replay.ended;
+  assert.deepEqual(replay.events.map((e) => e.id), [...ids, ...more]);
+  assert.deepEqual(
+    replay.events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status),
+    ['completed', 'queued', 'running', 'completed'],
+  );
+  const fromOld = await connect(base, `/jobs/${id}/events`, { 'last-event-id': ids[1]! });
+  await fromOld.ended;
+  assert.deepEqual(fromOld.events.map((e) => e.id), [ids[2], ...more]);
+  const done = await connect(base, `/jobs/${id}/events`, { 'last-event-id': more[more.length - 1]! });
+  assert.equal(done.status, 204);
+  await done.ended;
+});
+
+test('a stream that replays a finished job keeps following when the job is resumed meanwhile', async () => {
+  const { id, ids } = await finishedJob();
+  const ev = t.app.infra.events;
+  await t.app.infra.jobs.update(id, { status: 'queued' });
+  const queued = await ev.append(id, 'status', { status: 'queued', error: null });
+  // The replay reaches the `queued` and the job is not over: the stream stays open for the new run.
+  const c = await connect(base, `/jobs/${id}/events`);
+  await c.waitFor(4);
+  assert.deepEqual(c.events.map((e) => e.id), [...ids, queued]);
+  const end = await ev.append(id, 'status', { status: 'cancelled', error: null });
+  await t.app.infra.jobs.update(id, { status: 'cancelled' });
+  await c.ended;
+  assert.equal(c.events[c.events.length - 1]!.id, end);
+});

@@ -201,6 +201,29 @@ test('cancel a running job: its watch exits 1; delete refuses while it runs, the
   assert.match(watched.stdout, /^cancelled at iteration \d+\/100000$/m);
   assert.equal(await jobStatus(id), 'cancelled');
 
+  // Resumed to a few iterations past where it stopped (from its start: it never reached a checkpoint), it completes.
+  const done = ((await (await fetch(`${apiUrl}/jobs/${id}`)).json()) as { progress: { iteration: number } }).progress.iteration;
+  const target = done + 10;
+  const resumed = await waitUntil(async () => {
+    const run = await ganforge(['resume', id, '--iterations', String(target)]);
+    // 409 for a moment while the worker that cancelled it still holds its queue entry.
+    return !/wound down/.test(run.stderr) && run;
+  }, 30_000, 'the resume');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(resumed.stdout, `resumed ${id}: queued, from iteration ${done} to ${target}\n`);
+  const again = await ganforge(['resume', id]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^ganforge: 409 Conflict: .*(queued|running).*\n$/);
+  const rewatched = await ganforge(['watch', id]);
+  assert.equal(rewatched.code, 0, rewatched.stdout + rewatched.stderr);
+  assert.match(rewatched.stdout, new RegExp(`^completed: iteration ${target}/${target}`, 'm'));
+  const nothing = await ganforge(['resume', id, '--iterations', String(target)]);
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stderr, /^ganforge: 409 Conflict: .*nothing to train.*\n$/);
+  const tooMany = await ganforge(['resume', id, '--iterations', '2000000']);
+  assert.equal(tooMany.code, 1);
+  assert.match(tooMany.stderr, /^ganforge: 400 Bad Request: --iterations: .*\n$/);
+
   const deleted = await ganforge(['delete', id]);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.equal(deleted.stdout, `deleted ${id}\n`);
@@ -228,7 +251,7 @@ test('API errors are one line and exit 1; bad usage is one line and exits 2; nev
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^ganforge: cannot reach the API at http:\/\/127\.0\.0\.1:\d+\/ \(ECONNREFUSED\)/);
 
-  for (const args of [[], ['frobnicate'], ['status'], ['samples', 'x'], ['checkpoint', 'x'], ['checkpoint', 'x', '--out', 'd', '--iteration', '1.5'], ['submit', '--iterations', 'many'], ['list', '--wat'], ['--api', 'nowhere', 'list']]) {
+  for (const args of [[], ['frobnicate'], ['status'], ['samples', 'x'], ['checkpoint', 'x'], ['checkpoint', 'x', '--out', 'd', '--iteration', '1.5'], ['submit', '--iterations', 'many'], ['resume'], ['resume', 'x', '--iterations', '1.5'], ['resume', 'x', '--batch-size', '4'], ['list', '--wat'], ['--api', 'nowhere', 'list']]) {
     const run = await ganforge(args);
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.equal(run.stderr.split('\n').length, 2, `one line for ${args.join(' ')}: ${run.stderr}`);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
-import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
+import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(ROOT, 'test-results');
@@ -149,7 +149,7 @@ test('a job from the form: field errors, live chart, samples with a slider, chec
   await shot('jobs');
 });
 
-test('a second job is cancelled with the button, then deleted', async () => {
+test('a second job is cancelled with the button, resumed, cancelled again, then deleted', async () => {
   await page.goto(`${apiUrl}/#/new`);
   await page.fill('#field-name', 'to cancel');
   await page.fill('#field-iterations', '100000');
@@ -163,6 +163,22 @@ test('a second job is cancelled with the button, then deleted', async () => {
   await page.locator('[data-action=cancel]').click();
   await page.locator('h1 .badge[data-status=cancelled]').waitFor({ timeout: 60_000 });
   await shot('job-cancelled');
+
+  // Resume (dialogs are accepted): running again. A click may meet the worker still winding the job down, a 409
+  // the page shows; then it is clicked again.
+  await waitUntil(async () => {
+    await page.locator('[data-action=resume]').click();
+    await page.waitForFunction(
+      () => document.querySelector('h1 .badge')?.getAttribute('data-status') !== 'cancelled' || !document.querySelector<HTMLElement>('.alert')!.hidden,
+      null,
+      { timeout: 30_000 },
+    );
+    return (await page.locator('h1 .badge').getAttribute('data-status')) !== 'cancelled';
+  }, 60_000, 'the job to resume');
+  await page.locator('h1 .badge[data-status=running]').waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator('[data-action=resume]').count(), 0, 'no resume while it runs');
+  await page.locator('[data-action=cancel]').click();
+  await page.locator('h1 .badge[data-status=cancelled]').waitFor({ timeout: 60_000 });
 
   await page.locator('[data-action=delete]').click();
   await page.waitForURL(/#\/$/);

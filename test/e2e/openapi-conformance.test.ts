@@ -168,7 +168,7 @@ test('POST /jobs refusals: validation, unknown field, media type, size, malforme
   assert.equal((await call('POST', '/jobs', { json: small, headers: { 'idempotency-key': 'k'.repeat(256) } })).status, 400);
 });
 
-test('a job that never checkpoints, a queued one: events while running, 404 generators, cancel and delete', async () => {
+test('a job that never checkpoints, a queued one: events while running, 404 generators, cancel, resume and delete', async () => {
   const running = await call('POST', '/jobs', { json: { ...endless, name: 'endless' } });
   assert.equal(running.status, 201);
   const b = running.json.id as string;
@@ -188,6 +188,19 @@ test('a job that never checkpoints, a queued one: events while running, 404 gene
   assert.equal(cancelled.status, 202);
   assert.equal(cancelled.json.status, 'cancelled');
   assert.equal((await call('POST', `/jobs/${c}/cancel`)).status, 409);
+  // Resumed, it waits in the queue again (409 for a second resume); cancelled there once more.
+  assert.equal((await call('POST', `/jobs/${c}/resume`, { json: { iterations: 0 } })).status, 400);
+  assert.equal((await call('POST', `/jobs/${c}/resume`, { json: { bogus: 1 } })).status, 400);
+  assert.equal((await call('POST', `/jobs/${c}/resume`, { body: 'x', headers: { 'content-type': 'text/plain' } })).status, 415);
+  const resumed = await call('POST', `/jobs/${c}/resume`, { json: { iterations: 50 } });
+  assert.equal(resumed.status, 202);
+  assert.equal(resumed.json.status, 'queued');
+  assert.equal(resumed.json.spec.iterations, 50);
+  assert.equal((await call('POST', `/jobs/${c}/resume`)).status, 409);
+  assert.equal((await call('POST', `/jobs/${unknownId()}/resume`)).status, 404);
+  assert.equal((await call('POST', `/jobs/${c}/cancel`)).json.status, 'cancelled');
+  assert.equal((await call('POST', `/jobs/${c}/resume`)).status, 202, 'no body: to its own total');
+  assert.equal((await call('POST', `/jobs/${c}/cancel`)).json.status, 'cancelled');
   assert.equal((await call('DELETE', `/jobs/${c}`)).status, 204);
   assert.equal((await call('GET', `/jobs/${c}`)).status, 404);
   assert.equal((await call('DELETE', `/jobs/${c}`)).status, 404);

@@ -210,3 +210,88 @@ test('cancel while running and while queued; delete; the 409 cases', async () =>
     () => {},
   );
 });
+
+/** POST /jobs/:id/resume, retried while the worker that ended the job still holds its BullMQ job (409 "wound down"). */
+async function resumeJob(id: string, body?: unknown) {
+  return waitUntil(async () => {
+    const r = await http('POST', `/jobs/${id}/resume`, body);
+    if (r.status === 409 && /wound down/.test(r.json?.detail ?? '')) return false;
+    return r;
+  }, 30_000, `job ${id} to resume`);
+}
+
+const jobDone = (id: string, ms = 240_000) =>
+  waitUntil(async () => {
+    const j = (await http('GET', `/jobs/${id}`)).json;
+    return ['completed', 'failed', 'cancelled'].includes(j.status) && j;
+  }, ms, `job ${id} to end`);
+
+test('resume: a completed 40-iteration job trained on to 60 is bit for bit an uninterrupted 60-iteration run; its events replay to the final status', async () => {
+  const spec = { ...small, seed: 11 };
+  const [a, ref] = await Promise.all([
+    http('POST', '/jobs', { ...spec, iterations: 40, name: 'resumed' }).then((r) => r.json.id as string),
+    http('POST', '/jobs', { ...spec, name: 'reference' }).then((r) => r.json.id as string),
+  ]);
+  const first = await jobDone(a);
+  assert.equal(first.status, 'completed', first.error ?? '');
+  assert.equal((await http('POST', `/jobs/${a}/resume`, { iterations: 40 })).status, 409, 'nothing to train');
+  const resumed = await resumeJob(a, { iterations: 60 });
+  assert.equal(resumed.status, 202, resumed.text);
+  assert.equal(resumed.json.status, 'queued');
+  assert.equal(resumed.json.progress.iteration, 40);
+  assert.equal(resumed.json.progress.iterations, 60);
+  const [done, reference] = await Promise.all([jobDone(a), jobDone(ref)]);
+  assert.equal(done.status, 'completed', done.error ?? '');
+  assert.equal(done.progress.iteration, 60);
+  assert.equal(reference.status, 'completed', reference.error ?? '');
+
+  const points = (await http('GET', `/jobs/${a}/metrics`)).json.points;
+  assert.deepEqual(points.map((p: { iteration: number }) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
+  assert.deepEqual(points, (await http('GET', `/jobs/${ref}/metrics`)).json.points, 'the same losses, bit for bit');
+  assert.deepEqual(done.latest, reference.latest);
+  const checkpoints = (await http('GET', `/jobs/${a}/checkpoints`)).json.checkpoints as { iteration: number }[];
+  assert.deepEqual(checkpoints.map((c) => c.iteration), [20, 40, 60]);
+  const weights = async (id: string) => new Uint8Array(await (await fetch(`${base}/jobs/${id}/generator/weights.bin`)).arrayBuffer());
+  assert.deepEqual(await weights(a), await weights(ref));
+
+  // A replay from the start goes past the first `completed` and ends, by itself, at the final one.
+  const stream = await sse(base, `/jobs/${a}/events`);
+  await stream.ended;
+  const statuses = stream.events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status);
+  assert.deepEqual(statuses, ['running', 'completed', 'queued', 'running', 'completed']);
+  assert.equal(stream.events.at(-1)!.event, 'status');
+  const streamed = stream.events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: { iteration: number }[] }).points);
+  assert.deepEqual(streamed.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1), 'each iteration streamed once');
+  const progress = stream.events.filter((e) => e.event === 'progress').at(-1)!.data as { iteration: number; iterations: number };
+  assert.deepEqual([progress.iteration, progress.iterations], [60, 60]);
+  const after = await sse(base, `/jobs/${a}/events`, { 'last-event-id': stream.events.at(-1)!.id });
+  assert.equal(after.status, 204);
+  await after.ended;
+});
+
+test('resume: a job cancelled while running continues from its checkpoint and completes', async () => {
+  const id = (await http('POST', '/jobs', { ...small, iterations: 100_000, sampleInterval: 10, checkpointInterval: 10, seed: 12 })).json.id as string;
+  await waitUntil(async () => {
+    const j = (await http('GET', `/jobs/${id}`)).json;
+    return j.status === 'running' && j.progress.iteration >= 10;
+  }, 120_000, 'the job to run');
+  assert.equal((await http('POST', `/jobs/${id}/cancel`)).status, 202);
+  const cancelled = await jobDone(id, 60_000);
+  assert.equal(cancelled.status, 'cancelled');
+  const target = cancelled.progress.iteration + 15;
+  const resumed = await resumeJob(id, { iterations: target });
+  assert.equal(resumed.status, 202, resumed.text);
+  assert.equal(resumed.json.cancelRequested, false);
+  const done = await jobDone(id);
+  assert.equal(done.status, 'completed', done.error ?? '');
+  assert.equal(done.progress.iteration, target);
+  assert.equal(done.finishedAt !== null && done.startedAt !== null, true);
+  const points = (await http('GET', `/jobs/${id}/metrics?limit=10000`)).json.points;
+  assert.deepEqual(points.map((p: { iteration: number }) => p.iteration), Array.from({ length: target }, (_, i) => i + 1));
+  const events = await sse(base, `/jobs/${id}/events`);
+  await events.ended;
+  const statuses = events.events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status);
+  assert.deepEqual(statuses, ['running', 'cancelled', 'queued', 'running', 'completed']);
+  const streamed = events.events.filter((e) => e.event === 'metrics').flatMap((e) => (e.data as { points: { iteration: number }[] }).points);
+  assert.deepEqual(streamed.map((p) => p.iteration), Array.from({ length: target }, (_, i) => i + 1), 'no iteration streamed twice');
+});

@@ -9,8 +9,9 @@ import { RateLimitedError } from '../services/errors.js';
 /** Probes must answer however busy a client is. */
 const EXEMPT = new Set(['/healthz', '/readyz']);
 
-/** A job costs a worker minutes to hours, so creating one has its own, smaller budget. */
-const isCreate = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/jobs';
+/** A job costs a worker minutes to hours, so creating (or resuming) one has its own, smaller budget. */
+const CREATES = new Set(['/jobs', '/jobs/:id/resume']);
+const isCreate = (request: FastifyRequest) => request.method === 'POST' && CREATES.has(request.routeOptions.url ?? '');
 
 export default fp(
   async (app, opts: { env: Env }) => {
@@ -19,7 +20,7 @@ export default fp(
       redis: app.infra.redis,
       nameSpace: redisKeys(env.GANFORGE_PREFIX).rateLimit,
       timeWindow: env.GANFORGE_RATE_LIMIT_WINDOW_MS,
-      // One counter per client and budget: `create:<ip>` for POST /jobs, `all:<ip>` for the rest.
+      // One counter per client and budget: `create:<ip>` for POST /jobs and resumes, `all:<ip>` for the rest.
       keyGenerator: (request) => `${isCreate(request) ? 'create' : 'all'}:${normalizeIP(request.ip)}`,
       max: async (request) => (isCreate(request) ? env.GANFORGE_RATE_LIMIT_CREATE_MAX : env.GANFORGE_RATE_LIMIT_MAX),
       allowList: (request) => EXEMPT.has(request.routeOptions.url ?? ''),

@@ -33,7 +33,8 @@ const querySchema = z.object({
 
 const streamSchema = z.string().describe(
   `text/event-stream: events ${JOB_EVENTS.join(', ')}, each with id (a Redis stream id), event and a JSON data line; ` +
-    'comment lines as heartbeats every 15 s. The stream ends after a status event with a terminal status. With ' +
+    'comment lines as heartbeats every 15 s. The stream ends after the status event that ends the job: a terminal ' +
+    'status with no event after it (a resumed job has an earlier terminal status, followed by its new run). With ' +
     'from=now it opens with an id line and no event, the position it starts from, so a reconnect resumes there.',
 );
 
@@ -73,9 +74,11 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "A job's events, live (Server-Sent Events)",
         description:
           'Replays the job\'s events from the start (or after Last-Event-ID; none with from=now), then follows new ' +
-          'ones: progress, metrics, sample, checkpoint and status. Ends after a terminal status event, or right after ' +
-          'the replay when the job has already finished; 204 when a finished job has nothing after Last-Event-ID ' +
-          '(with from=now: when the job has already finished).',
+          'ones: progress, metrics, sample, checkpoint and status. Ends when the job ends: after a terminal status ' +
+          'event that no later event follows, or right after the replay when the job has already finished. A job ' +
+          'resumed with POST /jobs/{id}/resume has an earlier terminal status in its stream followed by a `queued` ' +
+          'status and the new run; a replay goes past it to the final status. 204 when a finished job has nothing ' +
+          'after Last-Event-ID (with from=now: when the job has already finished).',
         tags: ['artifacts'],
         params: jobParamsSchema,
         querystring: querySchema,

@@ -1,4 +1,4 @@
-// Job routes: create, list, read, cancel, delete. Thin: validate with zod, call the jobs service, shape the reply.
+// Job routes: create, list, read, cancel, resume, delete. Thin: validate with zod, call the jobs service, shape the reply.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
@@ -7,9 +7,10 @@ import {
   jobParamsSchema,
   jobResourceSchema,
   listJobsQuerySchema,
+  resumeJobBodySchema,
 } from '../schemas/job-schemas.js';
 import { jsonResponse, problemResponse, problemResponses } from '../schemas/responses.js';
-import { withHeaders } from '../schemas/openapi-transforms.js';
+import { OPTIONAL_BODY, withHeaders } from '../schemas/openapi-transforms.js';
 import { toJobResource, urls } from '../views/job-view.js';
 
 const tags = ['jobs'];
@@ -125,6 +126,43 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => reply.code(202).send(toJobResource(await app.services.jobs.cancel(request.params.id))),
+  );
+
+  app.post(
+    '/jobs/:id/resume',
+    {
+      schema: {
+        operationId: 'resumeJob',
+        summary: 'Continue an ended job',
+        description:
+          'A failed, cancelled or completed job goes back to the queue and a worker continues it from its latest ' +
+          'checkpoint, up to `iterations` (default: its own total; for a completed job give a larger one). The job ' +
+          'keeps its id, metrics, samples and checkpoints; error, finishedAt, startedAt and cancelRequested are cleared ' +
+          'and a status event `queued` is appended. It counts against GANFORGE_MAX_ACTIVE_JOBS like a new job.',
+        tags,
+        params: jobParamsSchema,
+        body: resumeJobBodySchema,
+        [OPTIONAL_BODY]: true,
+        response: {
+          202: jsonResponse('The job, queued again', jobResourceSchema),
+          ...problemResponses({
+            400: 'Malformed JSON, or an invalid or unknown field',
+            404: 'No such job',
+            409: 'The job is queued or running, or has already completed at least `iterations` iterations',
+            415: 'Body is not application/json',
+          }),
+          429: withHeaders(
+            problemResponse('Rate limited (code RATE_LIMITED), or too many queued and running jobs (code TOO_MANY_ACTIVE_JOBS)'),
+            { 'Retry-After': { description: 'Seconds to wait before retrying (rate limits)', schema: str } },
+          ),
+        },
+      },
+      // No body at all means the defaults, as `{}` does.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request, reply) => reply.code(202).send(toJobResource(await app.services.jobs.resume(request.params.id, request.body))),
   );
 
   app.delete(

@@ -17,6 +17,20 @@ export const createJobBodySchema = jobSpecSchema
   })
   .meta({ id: 'CreateJob', description: 'Training hyperparameters; every field is optional, unknown fields are rejected' });
 
+/** POST /jobs/:id/resume: optionally a new total of iterations, with the same limits as POST /jobs. */
+export const resumeJobBodySchema = z
+  .object({
+    iterations: trainConfigSchema.shape.iterations
+      .unwrap()
+      .optional()
+      .describe(
+        "The new total of iterations (the job's spec.iterations becomes this). Default: the job's own total. Must exceed " +
+          'the iterations the job has completed.',
+      ),
+  })
+  .strict()
+  .meta({ id: 'ResumeJob', description: 'Every field is optional (so is the body); unknown fields are rejected' });
+
 export const jobSpecOutputSchema = jobSpecSchema.meta({ id: 'JobSpec', description: 'The complete spec the job trains with' });
 
 const isoDate = z.iso.datetime();

@@ -1,4 +1,4 @@
-// Bridges what fastify-type-provider-zod cannot say in OpenAPI: response headers, and only the components in use.
+// Bridges what fastify-type-provider-zod cannot say in OpenAPI: response headers, optional bodies, only the components in use.
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 export interface HeaderSpec {
@@ -47,8 +47,27 @@ export const transform: Transform = (input) => {
   return out;
 };
 
+/** Set to true in a route's schema whose body may be left out: @fastify/swagger marks every request body required. */
+export const OPTIONAL_BODY = 'x-ganforge-optional-body';
+
 type HeaderObject = { schema?: Record<string, unknown>; required?: boolean };
-type Paths = Record<string, Record<string, { responses?: Record<string, { headers?: Record<string, HeaderObject> }> }>>;
+type Operation = {
+  responses?: Record<string, { headers?: Record<string, HeaderObject> }>;
+  requestBody?: { required?: boolean };
+  [OPTIONAL_BODY]?: boolean;
+};
+type Paths = Record<string, Record<string, Operation>>;
+
+/** Turns the OPTIONAL_BODY marks into `requestBody.required: false`. */
+function markOptionalBodies(paths: Paths | undefined): void {
+  for (const item of Object.values(paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      if (!(OPTIONAL_BODY in operation)) continue;
+      delete operation[OPTIONAL_BODY];
+      if (operation.requestBody) operation.requestBody.required = false;
+    }
+  }
+}
 
 /** Moves the required marks left by `transform` from header schemas to the header objects. */
 function liftRequiredHeaders(paths: Paths | undefined): void {
@@ -70,6 +89,7 @@ function liftRequiredHeaders(paths: Paths | undefined): void {
 export const transformObject: TransformObject = (input) => {
   const doc = baseTransformObject(input) as { paths?: Paths; components?: { schemas?: Record<string, unknown> } };
   liftRequiredHeaders(doc.paths);
+  markOptionalBodies(doc.paths);
   const schemas = doc.components?.schemas;
   if (!schemas) return doc as ReturnType<TransformObject>;
   const used = new Set<string>();

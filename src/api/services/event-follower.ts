@@ -39,8 +39,10 @@ export class EventFollower {
   }
 
   /**
-   * Yields events after `afterId`; returns after a terminal `status` event, after the replay when the job was already
-   * finished, when the job disappears, or when `signal` aborts.
+   * Yields events after `afterId`; returns after the job's final terminal `status` event, after the replay when the job
+   * was already finished, when the job disappears, or when `signal` aborts. A resumed job's stream holds a terminal
+   * status followed by more events (its `queued` and the new run): a terminal status ends the stream only when
+   * nothing follows it, so a replay runs on to the last one while a live follower still ends on the final status.
    */
   async *follow(jobId: string, opts: FollowOptions): AsyncGenerator<JobEvent> {
     const { jobs, events } = this.deps;
@@ -50,14 +52,18 @@ export class EventFollower {
     let last = opts.afterId;
     for (;;) {
       const batch = await events.read(jobId, last, { count: BATCH });
-      for (const e of batch) {
+      for (const [i, e] of batch.entries()) {
         yield e;
         last = e.id;
-        if (isTerminalStatusEvent(e)) return;
+        if (await this.endsStream(jobId, batch, i)) return;
       }
       if (batch.length < BATCH) break;
     }
-    if (isTerminal(before.status)) return;
+    // Finished before the replay and still finished: the replay was all of it. Resumed meanwhile: follow the new run.
+    if (isTerminal(before.status)) {
+      const now = await jobs.get(jobId);
+      if (!now || isTerminal(now.status)) return;
+    }
 
     // A record seen finished without its status event gets one more poll, in case the event is a moment behind.
     let finishedSeen = false;
@@ -68,17 +74,25 @@ export class EventFollower {
         return;
       }
       const batch = await events.read(jobId, last, { count: BATCH });
-      for (const e of batch) {
+      for (const [i, e] of batch.entries()) {
         yield e;
         last = e.id;
-        if (isTerminalStatusEvent(e)) return;
+        if (await this.endsStream(jobId, batch, i)) return;
       }
       if (batch.length > 0) continue;
       const record = await jobs.get(jobId);
       if (!record || isTerminal(record.status)) {
         if (finishedSeen) return;
         finishedSeen = true;
-      }
+      } else finishedSeen = false;
     }
+  }
+
+  /** True for a terminal status event that is the newest of the stream (one that later events supersede is not). */
+  private async endsStream(jobId: string, batch: JobEvent[], i: number): Promise<boolean> {
+    const e = batch[i]!;
+    if (!isTerminalStatusEvent(e)) return false;
+    if (i < batch.length - 1) return false;
+    return (await this.deps.events.read(jobId, e.id, { count: 1 })).length === 0;
   }
 }

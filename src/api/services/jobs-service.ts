@@ -1,4 +1,4 @@
-// Job lifecycle for the API: create + enqueue, read, list, cancel, delete. Knows Redis stores and the queue, not HTTP.
+// Job lifecycle for the API: create + enqueue, read, list, cancel, resume, delete. Knows Redis and the queue, not HTTP.
 import crypto from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus, type TrainJobData } from '../../contract/job.js';
@@ -69,6 +69,66 @@ export class JobsService {
     }
     if (!(await jobs.updateIfExists(id, { cancelRequested: true }))) throw new NotFoundError(`no job ${id}`);
     return this.get(id);
+  }
+
+  /**
+   * Puts an ended job (failed, cancelled or completed) back in the queue, to train up to `iterations` (default: its
+   * own total) from its latest checkpoint, as a worker does after a crash. The record goes back to queued with error,
+   * finishedAt, startedAt and cancelRequested cleared (startedAt is when the current run began: the worker sets it
+   * again and counts a start, so started and finished counters stay in step); iteration, latest and its history stay.
+   */
+  async resume(id: string, input: { iterations?: number } = {}): Promise<JobRecord> {
+    const { jobs, events, queue, maxActiveJobs } = this.deps;
+    const record = await this.get(id);
+    if (!isTerminal(record.status)) throw new ConflictError(`job ${id} is ${record.status}; only an ended job can be resumed`);
+    const iterations = input.iterations ?? record.spec.iterations;
+    if (iterations <= record.iteration) {
+      throw new ConflictError(
+        `job ${id} has trained ${record.iteration} iterations already; nothing to train up to ${iterations}: ask for more iterations`,
+      );
+    }
+    // The ended BullMQ job (same id as ours) is replaced; while its worker still holds the lock it cannot be.
+    const old = await queue.getJob(id);
+    if (old && (await old.getState()) === 'active') {
+      throw new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+    }
+    const spec: JobSpec = { ...record.spec, iterations };
+    const fields = {
+      status: 'queued' as const,
+      spec,
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+      cancelRequested: false,
+      itPerSec: null,
+    };
+    const outcome = await jobs.requeueWithin(maxActiveJobs, id, record.status, fields);
+    if (outcome === 'full') {
+      throw new TooManyActiveJobsError(`${maxActiveJobs} jobs are queued or running, the most allowed; retry when some finish`);
+    }
+    if (outcome === 'gone') throw new NotFoundError(`no job ${id}`);
+    if (outcome === 'changed') throw new ConflictError(`job ${id} changed meanwhile (resumed by another request?); read it again`);
+    const undo = async () => {
+      const { status, spec: oldSpec, error, startedAt, finishedAt, cancelRequested, itPerSec } = record;
+      await jobs.updateIfExists(id, { status, spec: oldSpec, error, startedAt, finishedAt, cancelRequested, itPerSec });
+    };
+    try {
+      if (!(await this.removeFromQueue(id))) throw new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+    } catch (err) {
+      await undo().catch(() => {});
+      throw err;
+    }
+    // The event goes before the BullMQ job: a worker's `running` must not come before it.
+    await events.append(id, 'status', { status: 'queued', error: null });
+    try {
+      await enqueueTraining(queue, { jobId: id, spec });
+    } catch (err) {
+      // The stream must end where the job ends again: the old terminal status follows the `queued`.
+      await undo().catch(() => {});
+      await events.append(id, 'status', { status: record.status, error: record.error }).catch(() => {});
+      throw err;
+    }
+    return { ...record, ...fields };
   }
 
   /** Removes a finished job: its queue entry, its records and its artifacts. */

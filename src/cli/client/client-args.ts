@@ -15,6 +15,7 @@ export type Command =
   | { name: 'samples'; id: string; out: string }
   | { name: 'checkpoint'; id: string; iteration: number | undefined; out: string }
   | { name: 'cancel'; id: string }
+  | { name: 'resume'; id: string; iterations: number | undefined }
   | { name: 'delete'; id: string };
 
 export interface ClientArgs {
@@ -40,6 +41,9 @@ Commands:
                           download the latest checkpoint (or the one at N) into DIR as a run directory of
                           \`npm run train\`; prints the \`npm run train -- --resume ...\` command that continues the job
   cancel ID               cancel a queued or running job
+  resume ID [--iterations N]
+                          continue a failed, cancelled or completed job from its latest checkpoint, up to N
+                          iterations in all (default: its own total; a completed job needs a larger N)
   delete ID               delete a finished job with its artifacts
   train --out DIR ...     train locally without the API (ganforge train --help)
 
@@ -56,7 +60,7 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'delete'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'resume', 'delete'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
@@ -70,6 +74,7 @@ const OPTIONS = {
   samples: { ...COMMON, out: string },
   checkpoint: { ...COMMON, out: string, iteration: string },
   cancel: COMMON,
+  resume: { ...COMMON, iterations: string },
   delete: COMMON,
 } satisfies Record<CommandName, Record<string, { type: 'string' | 'boolean'; short?: string }>>;
 
@@ -130,6 +135,14 @@ export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv = process
         throw new UsageError(`--iteration: must be a checkpoint's iteration (an integer >= 0), got ${JSON.stringify(raw)}`);
       }
       return { api, command: { name: 'checkpoint', id, iteration: raw === undefined ? undefined : Number(raw), out } };
+    }
+    case 'resume': {
+      const raw = values.iterations as string | undefined;
+      // The API checks the limits, as for submit.
+      if (raw !== undefined && !/^[1-9]\d{0,8}$/.test(raw)) {
+        throw new UsageError(`--iterations: must be a positive integer, got ${JSON.stringify(raw)}`);
+      }
+      return { api, command: { name: 'resume', id, iterations: raw === undefined ? undefined : Number(raw) } };
     }
     default:
       return { api, command: { name: command, id } };

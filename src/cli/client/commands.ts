@@ -64,6 +64,18 @@ export async function cancel(api: ApiClient, cmd: Extract<Command, { name: 'canc
   return 0;
 }
 
+export async function resume(api: ApiClient, cmd: Extract<Command, { name: 'resume' }>): Promise<number> {
+  const body = cmd.iterations === undefined ? {} : { iterations: cmd.iterations };
+  try {
+    const job = await api.json<JobResource>('POST', `${jobPath(cmd.id)}/resume`, body);
+    out(`resumed ${job.id}: queued, from iteration ${job.progress.iteration} to ${job.progress.iterations}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('body.') ? `--${toFlag(p.slice(5))}` : p));
+    throw err;
+  }
+}
+
 export async function remove(api: ApiClient, cmd: Extract<Command, { name: 'delete' }>): Promise<number> {
   await api.json<undefined>('DELETE', jobPath(cmd.id));
   out(`deleted ${cmd.id}`);

@@ -50,6 +50,7 @@ export const jobsApi = {
   get: (id) => api(`jobs/${encodeURIComponent(id)}`),
   create: (spec) => api('jobs', { method: 'POST', body: spec }),
   cancel: (id) => api(`jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  resume: (id, body = {}) => api(`jobs/${encodeURIComponent(id)}/resume`, { method: 'POST', body }),
   remove: (id) => api(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   metrics: (id, params) => api(`jobs/${encodeURIComponent(id)}/metrics?${new URLSearchParams(params)}`),
   samples: (id) => api(`jobs/${encodeURIComponent(id)}/samples`),

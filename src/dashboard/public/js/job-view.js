@@ -115,7 +115,15 @@ class JobPage {
       { class: 'button danger', disabled: !ended, title: ended ? null : 'Cancel the job first', onclick: () => this.remove(), 'data-action': 'delete' },
       'Delete',
     );
-    replace(this.head, h('h1', {}, job.name, ' ', statusBadge(job.status)), h('div', { class: 'actions' }, cancel, remove));
+    // An ended job continues from its latest checkpoint; a completed one needs a new, larger total.
+    const resume = ended
+      ? h(
+          'button',
+          { class: 'button', onclick: () => this.resume(), 'data-action': 'resume' },
+          job.status === 'completed' ? 'Train further' : 'Resume',
+        )
+      : null;
+    replace(this.head, h('h1', {}, job.name, ' ', statusBadge(job.status)), h('div', { class: 'actions' }, resume, cancel, remove));
 
     const dataset = job.dataset
       ? `${job.dataset.name} · ${fmtInt(job.dataset.count)} images`
@@ -167,11 +175,13 @@ class JobPage {
     );
   }
 
-  follow() {
+  /** @param {'start'|'now'} from where the stream begins: 'now' after a resume, whose history is loaded already */
+  follow(from = 'start') {
     // Replays come in bursts: redraws and reloads are coalesced.
     const renderProgress = coalesce(() => this.renderProgress(), 100);
     const loadCheckpoints = coalesce(() => this.loadCheckpoints(), 500);
-    this.events = new JobEvents(jobsApi.eventsUrl(this.id), {
+    const url = jobsApi.eventsUrl(this.id) + (from === 'now' ? '?from=now' : '');
+    this.events = new JobEvents(url, {
       progress: (p) => {
         this.job.progress = p;
         renderProgress();
@@ -314,6 +324,30 @@ class JobPage {
       this.showAlert(`Could not cancel: ${err.message}`);
     }
     await this.refresh();
+  }
+
+  async resume() {
+    const job = this.job;
+    let body = {};
+    if (job.status === 'completed') {
+      const done = job.progress.iteration;
+      const answer = prompt(`Train “${job.name}” further: new total of iterations (it has done ${done})`, String(done * 2));
+      if (answer === null) return;
+      const iterations = Number(answer.trim());
+      if (!Number.isInteger(iterations) || iterations <= done) {
+        return this.showAlert(`Not resumed: the new total must be a whole number above ${done}`);
+      }
+      body = { iterations };
+    } else if (!confirm(`Resume “${job.name}” from its latest checkpoint?`)) return;
+    this.alert.hidden = true;
+    try {
+      this.job = await jobsApi.resume(this.id, body);
+    } catch (err) {
+      return this.showAlert(`Could not resume: ${err.message}`);
+    }
+    this.render();
+    this.events?.close();
+    this.follow('now');
   }
 
   async remove() {
