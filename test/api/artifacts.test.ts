@@ -2,7 +2,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
@@ -82,8 +81,7 @@ describe('checkpoints and generator', () => {
     await tf.setBackend('cpu');
     id = await newJob();
     models = [generator(1), generator(2), generator(3)];
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    base = await t.listen();
   });
   after(() => models.forEach((m) => m.dispose()));
 
@@ -188,8 +186,7 @@ describe('checkpoint archives', () => {
       [25_000, files(25_000)],
     ]);
     for (const [iteration, f] of written) await t.app.infra.artifacts.addCheckpoint(id, iteration, f);
-    if (!t.app.server.listening) await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    base = await t.listen();
   });
 
   test('each listed checkpoint links its archive', async () => {

@@ -101,8 +101,7 @@ describe('a page on another origin, in a real browser', { skip: !existsSync(CHRO
 
   before(async () => {
     t = await startTestApp();
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    api = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    api = await t.listen();
     const job = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: { name: 'cors' } }));
     jobId = job.id;
     const sample = await t.app.infra.artifacts.addSample(jobId, 1, png());

@@ -1,7 +1,6 @@
 // GET /jobs/:id/events over a real socket: replay, Last-Event-ID resume, ?from=now, live follow, end on terminal status, close.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { body, startTestApp, type TestApp } from './test-app.js';
 import { connect } from '../helpers/sse.js';
 import { waitUntil } from '../helpers/processes.js';
@@ -10,8 +9,7 @@ let t: TestApp;
 let base: string;
 before(async () => {
   t = await startTestApp();
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  base = await t.listen();
 });
 after(() => t.close());
 
@@ -146,8 +144,7 @@ test('a stream whose client hangs up is cleaned up', async () => {
 
 test('app.close() ends open streams instead of waiting for them', async () => {
   const own = await startTestApp();
-  await own.app.listen({ host: '127.0.0.1', port: 0 });
-  const ownBase = `http://127.0.0.1:${(own.app.server.address() as AddressInfo).port}`;
+  const ownBase = await own.listen();
   const id = body(await own.app.inject({ method: 'POST', url: '/jobs', payload: {} })).id;
   const c = await connect(ownBase, `/jobs/${id}/events`);
   const started = Date.now();

@@ -3,7 +3,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { FastifyRequest } from 'fastify';
@@ -37,8 +36,7 @@ describe('queue board on', () => {
   let jobId: string;
   before(async () => {
     t = await startTestApp({ GANFORGE_QUEUE_BOARD: 'true' });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    base = await t.listen();
     const res = await fetch(`${base}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

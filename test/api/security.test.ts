@@ -2,7 +2,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { chromium } from 'playwright-core';
 import { body, startTestApp, type TestApp } from './test-app.js';
@@ -97,8 +96,7 @@ describe('the CSP in a real browser', { skip: !existsSync(CHROMIUM) && `no brows
   let base: string;
   before(async () => {
     t = await startTestApp();
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    base = await t.listen();
   });
   after(() => t.close());
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { REDIS_URL, cleanup, connect } from '../helpers/redis.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
@@ -12,6 +13,8 @@ export { REDIS_URL };
 export interface TestApp {
   app: App;
   env: Env;
+  /** Listens on a free loopback port (once) and returns the base URL, for real HTTP clients and browsers. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,10 @@ export async function startTestApp(vars: Record<string, string> = {}): Promise<T
   return {
     app,
     env,
+    async listen() {
+      if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 });
+      return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    },
     async close() {
       await app.close();
       await deleteKeys(prefix);
