@@ -4,22 +4,14 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { METRICS_CSV_HEADER, RUN_FILES, metricsCsvRow } from '../contract/run-directory.js';
+import type { LossPoint } from '../contract/job.js';
 import type { CheckpointFiles } from '../gan/checkpoint-files.js';
 
 export type { CheckpointFiles };
 
-export interface MetricsRow {
-  iteration: number;
-  dLoss: number;
-  /** Discriminator accuracy as a fraction in 0..1. */
-  dAcc: number;
-  gLoss: number;
-}
-
 const CHECKPOINTS = RUN_FILES.checkpoints;
 const SAMPLES = 'samples';
 const METRICS_CSV = RUN_FILES.metricsCsv;
-export const METRICS_HEADER = METRICS_CSV_HEADER;
 /** Prefix of work-in-progress names; never a valid checkpoint, removed by cleanTempCheckpoints. */
 export const TMP_PREFIX = '.tmp-';
 const CHECKPOINT_NAME = /^(0|[1-9]\d*)$/;
@@ -161,12 +153,12 @@ export class MetricsCsvWriter {
       kept = keepRowsUpTo(await readFile(path, 'utf8').catch(ignoreMissing), opts.resumeFrom, path);
     }
     const tmp = join(outDir, `${TMP_PREFIX}${METRICS_CSV}-${uniqueSuffix()}`);
-    await writeDurably(tmp, new TextEncoder().encode(`${METRICS_HEADER}\n${kept}`), 'wx');
+    await writeDurably(tmp, new TextEncoder().encode(`${METRICS_CSV_HEADER}\n${kept}`), 'wx');
     await rename(tmp, path);
     return new MetricsCsvWriter(path, await open(path, 'a'));
   }
 
-  append(row: MetricsRow): void {
+  append(row: LossPoint): void {
     if (this.closed) throw new Error(`${this.path}: append after close`);
     this.buffer.push(metricsCsvRow(row));
   }
@@ -199,8 +191,8 @@ export class MetricsCsvWriter {
 function keepRowsUpTo(text: string, k: number, path: string): string {
   if (text === '') return '';
   const lines = text.split('\n');
-  if (lines[0].trim() !== METRICS_HEADER) {
-    throw new Error(`${path}: unexpected header ${JSON.stringify(lines[0])}, expected ${JSON.stringify(METRICS_HEADER)}`);
+  if (lines[0].trim() !== METRICS_CSV_HEADER) {
+    throw new Error(`${path}: unexpected header ${JSON.stringify(lines[0])}, expected ${JSON.stringify(METRICS_CSV_HEADER)}`);
   }
   // Only newline-terminated lines are complete rows; the last element is '' or a torn write.
   const complete = lines.slice(1, -1);

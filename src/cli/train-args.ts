@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BACKENDS, type BackendPreference } from '../gan/backend.js';
-import { MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
+import { DATASET_NAMES, MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
 
 /** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
 export class UsageError extends Error {
@@ -72,7 +72,7 @@ Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
   --out DIR                   run directory (required)
   --resume                    continue from the newest checkpoint in DIR
   --model NAME                ${MODEL_NAMES.join(' | ')} (default ${configDefaults.model})
-  --dataset NAME              mnist | fashion-mnist (default ${configDefaults.dataset})
+  --dataset NAME              ${DATASET_NAMES.join(' | ')} (default ${configDefaults.dataset})
   --iterations N              training iterations (default ${configDefaults.iterations})
   --batch-size N              batch size (default ${configDefaults.batchSize})
   --latent-dim N              generator input size (default ${configDefaults.latentDim})

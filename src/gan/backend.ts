@@ -71,10 +71,6 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
   throw new Error(`no TensorFlow.js backend could be loaded (${why})`);
 }
 
-export function currentBackend(): BackendInfo | undefined {
-  return chosen;
-}
-
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split('\n')[0] ?? msg;

@@ -126,10 +126,7 @@ export async function restoreOptimizers(optimizers: Record<string, tf.AdamOptimi
   const { weights: specs } = parseJsonFile<{ weights: tf.io.WeightsManifestEntry[] }>(files, 'optimizers.json');
   const data = files.get('optimizers.bin');
   if (!data || !Array.isArray(specs)) throw new InvalidCheckpointError('optimizer state is missing');
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (data.byteLength !== expected) throw new InvalidCheckpointError(`optimizers.bin holds ${data.byteLength} bytes, expected ${expected}`);
-  const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-  const named = tf.io.decodeWeights(copy, specs);
+  const named = decodeExact(data, specs, 'optimizers.bin');
   try {
     for (const [key, opt] of Object.entries(optimizers)) {
       const own = specs.filter((s) => s.name.startsWith(`${key}/`) && /\/\d+$/.test(s.name));

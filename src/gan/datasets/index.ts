@@ -5,13 +5,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { IdxFormatError, readIdxPair } from './idx.js';
+import { DATASET_NAMES, type DatasetName } from '../train-config.js';
 
 export type { Dataset } from './dataset.js';
 export { describeDataset } from './dataset.js';
 export { IdxFormatError } from './idx.js';
-
-export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export class DatasetError extends Error {
   readonly code = 'DATASET_UNAVAILABLE';

@@ -37,7 +37,3 @@ export function getModel(name: ModelName): ModelEntry {
   if (!entry) throw new Error(`unknown model "${name}"; known: ${Object.keys(MODELS).join(', ')}`);
   return entry;
 }
-
-export function listModels(): ModelEntry[] {
-  return Object.values(MODELS);
-}
