@@ -46,17 +46,9 @@ export class EventLog {
     return newest?.[0] ?? '0-0';
   }
 
-  /**
-   * Events after `afterId` ('0' for all). With blockMs, waits up to that long for new ones (needs a connection of
-   * its own: a blocking read holds the connection).
-   */
-  async read(jobId: string, afterId: string, opts: { count?: number; blockMs?: number; conn?: Redis } = {}): Promise<JobEvent[]> {
-    const conn = opts.conn ?? this.redis;
-    const count = opts.count ?? 500;
-    const res =
-      opts.blockMs !== undefined
-        ? await conn.xread('COUNT', count, 'BLOCK', opts.blockMs, 'STREAMS', this.keys.events(jobId), afterId)
-        : await conn.xread('COUNT', count, 'STREAMS', this.keys.events(jobId), afterId);
+  /** Events after `afterId` ('0' for all), at most `count`. */
+  async read(jobId: string, afterId: string, opts: { count?: number } = {}): Promise<JobEvent[]> {
+    const res = await this.redis.xread('COUNT', opts.count ?? 500, 'STREAMS', this.keys.events(jobId), afterId);
     if (!res) return [];
     const entries = res[0]?.[1] ?? [];
     return entries.map(([id, fields]) => {

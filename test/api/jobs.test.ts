@@ -114,6 +114,11 @@ describe('GET /jobs', () => {
     assert.ok(queued.nextCursor);
     const all = body(await t.app.inject({ method: 'GET', url: '/jobs' }));
     assert.equal(all.jobs.length, 5);
+    // Past the default: 21 jobs, a first page of 20 and a cursor.
+    for (let i = 5; i < 21; i++) await t.app.inject({ method: 'POST', url: '/jobs', payload: { name: `j${i}` } });
+    const first = body(await t.app.inject({ method: 'GET', url: '/jobs' }));
+    assert.equal(first.jobs.length, 20);
+    assert.ok(first.nextCursor);
   });
 });
 

@@ -116,7 +116,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Cancel a job',
         description:
           'A queued job is removed from the queue and is cancelled at once. A running job gets cancelRequested: true ' +
-          'and its worker stops it at the next iteration; follow its status event.',
+          'and its worker stops it at its next progress report (within about a second); follow its status event.',
         tags,
         params: jobParamsSchema,
         response: {
@@ -148,7 +148,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
           ...problemResponses({
             400: 'Malformed JSON, or an invalid or unknown field',
             404: 'No such job',
-            409: 'The job is queued or running, or has already completed at least `iterations` iterations',
+            409: 'The job is queued or running, has already completed at least `iterations` iterations, or its worker is still winding it down',
             415: 'Body is not application/json',
           }),
           429: withHeaders(
@@ -175,7 +175,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         params: jobParamsSchema,
         response: {
           204: z.undefined().describe('Deleted'),
-          ...problemResponses({ 404: 'No such job', 409: 'The job is queued or running: cancel it first' }),
+          ...problemResponses({ 404: 'No such job', 409: 'The job is queued or running (cancel it first), or its worker is still winding it down' }),
         },
       },
     },

@@ -1,7 +1,7 @@
 // GET /jobs/:id/metrics: a job's per-iteration losses, paged, optionally averaged, as JSON or CSV.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { jobParamsSchema } from '../schemas/job-schemas.js';
-import { METRICS_CSV_HEADER, metricsCsvSchema, metricsQuerySchema, metricsSchema } from '../schemas/artifact-schemas.js';
+import { metricsCsvSchema, metricsQuerySchema, metricsSchema } from '../schemas/artifact-schemas.js';
 import { problemResponses } from '../schemas/responses.js';
 import { metricsCsv } from '../services/metrics-service.js';
 import { toLossView } from '../views/job-view.js';
@@ -37,7 +37,7 @@ const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       const { format, ...query } = request.query;
       const page = await app.services.metrics.read(request.params.id, query);
       if (wantsCsv(format, request.headers.accept)) {
-        return reply.type('text/csv; charset=utf-8').send(metricsCsv(METRICS_CSV_HEADER, page.points));
+        return reply.type('text/csv; charset=utf-8').send(metricsCsv(page.points));
       }
       return reply.type('application/json; charset=utf-8').send({ ...page, points: page.points.map(toLossView) });
     },

@@ -29,11 +29,10 @@ export const metricsSchema = z
   .object({
     jobId: z.uuid(),
     points: z.array(lossPointSchema),
-    nextSince: z.number().int().nullable().describe('Pass as ?since= for more points; null when none are recorded yet'),
+    nextSince: z.number().int().nullable().describe('Pass as ?since= for the next page; null when no later point is recorded yet'),
   })
   .meta({ id: 'Metrics' });
 
-export { METRICS_CSV_HEADER };
 export const metricsCsvSchema = z.string().describe(`CSV with the header line ${METRICS_CSV_HEADER}`);
 
 export const sampleListSchema = z

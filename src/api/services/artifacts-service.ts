@@ -1,6 +1,6 @@
 // Samples, checkpoints (listed, or one whole as a tar archive) and the generator of a job, via the artifact index and store.
 import type { Readable } from 'node:stream';
-import type { CheckpointRecord, SampleRecord } from '../../contract/job.js';
+import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
 import type { ArtifactIndex } from '../../jobs/artifact-index.js';
 import type { MetricsStore } from '../../jobs/metrics-store.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
@@ -50,7 +50,7 @@ export class ArtifactsService {
    * plain `weights.bin` (it becomes `weights.bin?iteration=N`); otherwise it gets `?iteration=N` itself.
    */
   async generatorModel(jobId: string, iteration?: number): Promise<{ iteration: number; model: LayersModelJson }> {
-    const checkpoint = await this.checkpoint(jobId, iteration);
+    const { checkpoint } = await this.checkpoint(jobId, iteration);
     const model = JSON.parse(new TextDecoder().decode(await this.readFile(checkpoint, GENERATOR_MODEL))) as LayersModelJson;
     const path = iteration === undefined ? `weights.bin?iteration=${checkpoint.iteration}` : 'weights.bin';
     model.weightsManifest = (model.weightsManifest as LayersModelJson['weightsManifest'] | undefined ?? []).map((group) => ({ ...group, paths: group.paths.map(() => path) }));
@@ -58,7 +58,7 @@ export class ArtifactsService {
   }
 
   async generatorWeights(jobId: string, iteration?: number): Promise<{ iteration: number; bytes: Uint8Array }> {
-    const checkpoint = await this.checkpoint(jobId, iteration);
+    const { checkpoint } = await this.checkpoint(jobId, iteration);
     return { iteration: checkpoint.iteration, bytes: await this.readFile(checkpoint, GENERATOR_WEIGHTS) };
   }
 
@@ -67,8 +67,7 @@ export class ArtifactsService {
    * first (NotFoundError before any byte is sent); the files are read as the stream is consumed.
    */
   async checkpointArchive(jobId: string, iteration: number): Promise<{ filename: string; stream: Readable }> {
-    const job = await this.deps.jobs.get(jobId);
-    const checkpoint = await this.checkpoint(jobId, iteration);
+    const { job, checkpoint } = await this.checkpoint(jobId, iteration);
     const entries = await checkpointArchiveEntries(job, checkpoint, {
       // Rows up to the checkpoint are final: the worker writes them before it records the checkpoint, and a resume
       // starts from the latest checkpoint, so only later rows are ever written again.
@@ -78,15 +77,15 @@ export class ArtifactsService {
     return { filename: archiveFilename(job, iteration), stream: tarStream(entries, new Date(checkpoint.createdAt)) };
   }
 
-  private async checkpoint(jobId: string, iteration?: number): Promise<CheckpointRecord> {
-    await this.deps.jobs.get(jobId);
+  private async checkpoint(jobId: string, iteration?: number): Promise<{ job: JobRecord; checkpoint: CheckpointRecord }> {
+    const job = await this.deps.jobs.get(jobId);
     const checkpoint = await this.deps.index.getCheckpoint(jobId, iteration);
     if (!checkpoint) {
       throw new NotFoundError(
         iteration === undefined ? `job ${jobId} has no checkpoint yet` : `job ${jobId} has no checkpoint at iteration ${iteration}`,
       );
     }
-    return checkpoint;
+    return { job, checkpoint };
   }
 
   private async readFile(checkpoint: CheckpointRecord, name: string): Promise<Uint8Array> {

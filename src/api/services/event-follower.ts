@@ -14,7 +14,7 @@ export interface FollowOptions {
   signal: AbortSignal;
 }
 
-export function isTerminalStatusEvent(e: JobEvent): boolean {
+function isTerminalStatusEvent(e: JobEvent): boolean {
   const status = (e.data as { status?: JobStatus } | null)?.status;
   return e.event === 'status' && typeof status === 'string' && isTerminal(status);
 }
@@ -45,19 +45,16 @@ export class EventFollower {
    * nothing follows it, so a replay runs on to the last one while a live follower still ends on the final status.
    */
   async *follow(jobId: string, opts: FollowOptions): AsyncGenerator<JobEvent> {
-    const { jobs, events } = this.deps;
+    const { jobs } = this.deps;
     // The status is read before the replay: a job finished by then has all its events in the stream.
     const before = await jobs.get(jobId);
     if (!before) return;
     let last = opts.afterId;
     for (;;) {
-      const batch = await events.read(jobId, last, { count: BATCH });
-      for (const [i, e] of batch.entries()) {
-        yield e;
-        last = e.id;
-        if (await this.endsStream(jobId, batch, i)) return;
-      }
-      if (batch.length < BATCH) break;
+      const batch = yield* this.batchAfter(jobId, last);
+      if (batch.ended) return;
+      last = batch.last;
+      if (batch.count < BATCH) break;
     }
     // Finished before the replay and still finished: the replay was all of it. Resumed meanwhile: follow the new run.
     if (isTerminal(before.status)) {
@@ -73,19 +70,26 @@ export class EventFollower {
       } catch {
         return;
       }
-      const batch = await events.read(jobId, last, { count: BATCH });
-      for (const [i, e] of batch.entries()) {
-        yield e;
-        last = e.id;
-        if (await this.endsStream(jobId, batch, i)) return;
-      }
-      if (batch.length > 0) continue;
+      const batch = yield* this.batchAfter(jobId, last);
+      if (batch.ended) return;
+      last = batch.last;
+      if (batch.count > 0) continue;
       const record = await jobs.get(jobId);
       if (!record || isTerminal(record.status)) {
         if (finishedSeen) return;
         finishedSeen = true;
       } else finishedSeen = false;
     }
+  }
+
+  /** Yields one read of events after `afterId`, stopping early at the one that ends the stream; says where it got to. */
+  private async *batchAfter(jobId: string, afterId: string): AsyncGenerator<JobEvent, { count: number; last: string; ended: boolean }> {
+    const batch = await this.deps.events.read(jobId, afterId, { count: BATCH });
+    for (const [i, e] of batch.entries()) {
+      yield e;
+      if (await this.endsStream(jobId, batch, i)) return { count: batch.length, last: e.id, ended: true };
+    }
+    return { count: batch.length, last: batch.at(-1)?.id ?? afterId, ended: false };
   }
 
   /** True for a terminal status event that is the newest of the stream (one that later events supersede is not). */

@@ -22,6 +22,10 @@ export interface JobsServiceDeps {
   stats: ClusterStats;
 }
 
+const tooManyActive = (max: number) =>
+  new TooManyActiveJobsError(`${max} jobs are queued or running, the most allowed; retry when some finish`);
+const windingDown = (id: string) => new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+
 export class JobsService {
   constructor(private readonly deps: JobsServiceDeps) {}
 
@@ -31,7 +35,7 @@ export class JobsService {
     const spec = jobSpecSchema.parse({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) });
     const record = await jobs.createWithin(maxActiveJobs, spec);
     if (!record) {
-      throw new TooManyActiveJobsError(`${maxActiveJobs} jobs are queued or running, the most allowed; retry when some finish`);
+      throw tooManyActive(maxActiveJobs);
     }
     try {
       await enqueueTraining(queue, { jobId: record.id, spec });
@@ -90,7 +94,7 @@ export class JobsService {
     // The ended BullMQ job (same id as ours) is replaced; while its worker still holds the lock it cannot be.
     const old = await queue.getJob(id);
     if (old && (await old.getState()) === 'active') {
-      throw new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+      throw windingDown(id);
     }
     const spec: JobSpec = { ...record.spec, iterations };
     const fields = {
@@ -104,7 +108,7 @@ export class JobsService {
     };
     const outcome = await jobs.requeueWithin(maxActiveJobs, id, record.status, fields);
     if (outcome === 'full') {
-      throw new TooManyActiveJobsError(`${maxActiveJobs} jobs are queued or running, the most allowed; retry when some finish`);
+      throw tooManyActive(maxActiveJobs);
     }
     if (outcome === 'gone') throw new NotFoundError(`no job ${id}`);
     if (outcome === 'changed') throw new ConflictError(`job ${id} changed meanwhile (resumed by another request?); read it again`);
@@ -113,7 +117,7 @@ export class JobsService {
       await jobs.updateIfExists(id, { status, spec: oldSpec, error, startedAt, finishedAt, cancelRequested, itPerSec });
     };
     try {
-      if (!(await this.removeFromQueue(id))) throw new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+      if (!(await this.removeFromQueue(id))) throw windingDown(id);
     } catch (err) {
       await undo().catch(() => {});
       throw err;
@@ -136,7 +140,7 @@ export class JobsService {
     const { jobs, store } = this.deps;
     const record = await this.get(id);
     if (!isTerminal(record.status)) throw new ConflictError(`job ${id} is ${record.status}; cancel it first`);
-    if (!(await this.removeFromQueue(id))) throw new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
+    if (!(await this.removeFromQueue(id))) throw windingDown(id);
     await jobs.delete(id);
     await store.deletePrefix(artifactKeys.jobPrefix(id));
   }

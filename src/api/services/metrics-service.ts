@@ -1,6 +1,6 @@
 // Loss history of a job, as JSON points or CSV rows.
 import type { LossPoint } from '../../contract/job.js';
-import { metricsCsvRow } from '../../contract/run-directory.js';
+import { METRICS_CSV_HEADER, metricsCsvRow } from '../../contract/run-directory.js';
 import type { MetricsQuery, MetricsStore } from '../../jobs/metrics-store.js';
 import type { JobsService } from './jobs-service.js';
 
@@ -22,6 +22,6 @@ export class MetricsService {
 }
 
 /** The same CSV as the command-line trainer's metrics.csv. */
-export function metricsCsv(header: string, points: LossPoint[]): string {
-  return `${header}\n${points.map(metricsCsvRow).join('')}`;
+export function metricsCsv(points: LossPoint[]): string {
+  return `${METRICS_CSV_HEADER}\n${points.map(metricsCsvRow).join('')}`;
 }

@@ -36,7 +36,7 @@ export class PrometheusService {
     this.jobs = new Gauge({ name: 'ganforge_jobs', help: 'Jobs by status', labelNames: ['status'], registers });
     this.started = new Counter({
       name: 'ganforge_jobs_started_total',
-      help: 'Jobs that began training (a resumed job is not counted again), by every worker',
+      help: 'Runs that began training, by every worker (a job retried after a crash is not counted again; one resumed with POST /jobs/{id}/resume is)',
       registers,
     });
     this.finished = new Counter({
