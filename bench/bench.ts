@@ -9,9 +9,7 @@ import { initBackend } from '../src/gan/backend.js';
 import { GanTrainer } from '../src/gan/trainer.js';
 import { trainConfig } from '../src/gan/train-config.js';
 import type { Dataset } from '../src/gan/datasets/dataset.js';
-import { installWasmMatMulFix, uninstallWasmMatMulFix } from '../src/gan/wasm-matmul-fix.js';
-import { installWasmTileFix, uninstallWasmTileFix } from '../src/gan/wasm-tile-fix.js';
-import { installWasmIdentityFix, uninstallWasmIdentityFix } from '../src/gan/wasm-identity-fix.js';
+import { installKernels, uninstallKernels } from '../src/gan/kernels/index.js';
 
 const BENCH_BACKENDS = ['wasm', 'wasm-unfixed', 'cpu', 'tensorflow', 'pytorch'] as const;
 type BenchBackend = (typeof BENCH_BACKENDS)[number];
@@ -84,15 +82,8 @@ async function activate(backend: Exclude<BenchBackend, 'pytorch'>): Promise<stri
       await initBackend('wasm'); // registers wasm and installs the fixes once; later calls are no-ops
       if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
       // 'wasm-unfixed' is tfjs-backend-wasm's own kernels: none of our matmul, tile and identity kernels.
-      if (backend === 'wasm') {
-        installWasmMatMulFix();
-        installWasmTileFix();
-        installWasmIdentityFix();
-      } else {
-        uninstallWasmMatMulFix();
-        uninstallWasmTileFix();
-        uninstallWasmIdentityFix();
-      }
+      if (backend === 'wasm') installKernels('wasm');
+      else uninstallKernels();
       return '@tensorflow/tfjs-backend-wasm';
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('setBackend(cpu) returned false');

@@ -45,3 +45,9 @@ test('a forced backend that cannot load is an error naming it', () => {
   if (nativeAvailable('@tensorflow/tfjs-node-gpu')) return;
   assert.throws(() => choose('tensorflow-gpu'), /no TensorFlow.js backend could be loaded \(tensorflow-gpu: Cannot find module/);
 });
+
+test('wasm-plain is WebAssembly with our JS kernels only, labelled plain wasm', () => {
+  const info = choose('wasm-plain');
+  assert.equal(info.name, 'wasm');
+  assert.equal((info as { label?: string }).label, 'wasm');
+});
