@@ -51,3 +51,14 @@ test('wasm-plain is WebAssembly with our JS kernels only, labelled plain wasm', 
   assert.equal(info.name, 'wasm');
   assert.equal((info as { label?: string }).label, 'wasm');
 });
+
+test('wasm takes the native kernels when built, and names them in the label; else says what is missing', () => {
+  const info = choose('wasm') as ReturnType<typeof choose> & { label: string };
+  const missing = info.skipped.find((s) => s.backend === 'wasm+openblas');
+  if (missing) {
+    assert.equal(info.label, 'wasm');
+    assert.match(missing.reason, /apt-get install .*libopenblas/);
+  } else {
+    assert.equal(info.label, 'wasm+openblas');
+  }
+});

@@ -1,6 +1,7 @@
 // The kernel layer: providers in order (native > our JS/wasm kernels > tfjs' own), installed from this one list by the engine and the bench.
 import * as tf from '@tensorflow/tfjs';
 import { jsProvider } from './js/index.js';
+import { nativeProvider, setBlasThreads } from './native/index.js';
 import type { KernelProvider } from './provider.js';
 
 export type { KernelProvider, KernelOverride } from './provider.js';
@@ -11,14 +12,13 @@ export interface NativeSettings {
   blasThreads: number;
 }
 
-/** Settings for the native provider, applied when it loads. */
+/** Settings of the native provider; BLAS runs single-threaded until told otherwise (one job per core). */
 export function configureNativeKernels(settings: NativeSettings): void {
-  nativeSettings = settings;
+  setBlasThreads(settings.blasThreads);
 }
-let nativeSettings: NativeSettings = { blasThreads: 1 };
 
 /** Highest priority first. tfjs' own kernels are the implicit last entry. */
-export const kernelProviders: readonly KernelProvider[] = [jsProvider];
+export const kernelProviders: readonly KernelProvider[] = [nativeProvider, jsProvider];
 
 export interface InstalledKernels {
   backendName: string;
@@ -31,6 +31,7 @@ export interface InstalledKernels {
 /** tfjs' own kernel configs (undefined: none registered) replaced by the installed providers, per kernel name. */
 let replaced: Map<string, tf.KernelConfig | undefined> | undefined;
 let installed: InstalledKernels | undefined;
+let undoExtras: (() => void)[] = [];
 
 export interface InstallOptions {
   /** Only these providers (default: every one that can run here). */
@@ -63,6 +64,7 @@ export function installKernels(backendName: string, options: InstallOptions = {}
       tf.registerKernel({ ...below, kernelName: k.kernelName, backendName, kernelFunc: k.make(below?.kernelFunc) });
     }
   }
+  undoExtras = chosen.flatMap((p) => (p.install ? [p.install()] : []));
   installed = { backendName, providers: chosen.map((p) => p.name), unavailable };
   return installed;
 }
@@ -74,6 +76,8 @@ export function uninstallKernels(): void {
     tf.unregisterKernel(name, installed.backendName);
     if (config) tf.registerKernel(config);
   }
+  for (const undo of undoExtras.reverse()) undo();
+  undoExtras = [];
   replaced = undefined;
   installed = undefined;
 }

@@ -15,6 +15,8 @@ export interface KernelProvider {
   /** Why it cannot run on this machine (what is missing and how to get it), or undefined when it can. */
   unavailable(): string | undefined;
   kernels: readonly KernelOverride[];
+  /** Anything else to put in place while installed (e.g. an optimiser method); returns what undoes it. */
+  install?(): () => void;
 }
 
 /** The part of tfjs-backend-wasm's BackendWasm that the kernels use. */
