@@ -277,6 +277,103 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// reduce(heap, xOff, yOff, outer, size, inner, mean): y[o, i] = Σ_r x[o, r, i] (÷ size for a mean), in float.
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* x = At(heap, Num(info, 1));
+  float* y = At(heap, Num(info, 2));
+  const int64_t outer = static_cast<int64_t>(Num(info, 3)), size = static_cast<int64_t>(Num(info, 4));
+  const int64_t inner = static_cast<int64_t>(Num(info, 5));
+  const bool mean = info[6].As<Napi::Boolean>();
+  for (int64_t o = 0; o < outer; o++) {
+    float* out = y + o * inner;
+    const float* in = x + o * size * inner;
+    if (inner == 1) {
+      float sum = 0.f;
+      for (int64_t r = 0; r < size; r++) sum += in[r];
+      out[0] = sum;
+    } else {
+      std::fill(out, out + inner, 0.f);
+      for (int64_t r = 0; r < size; r++) {
+        const float* row = in + r * inner;
+        for (int64_t i = 0; i < inner; i++) out[i] += row[i];
+      }
+    }
+    if (mean) {
+      for (int64_t i = 0; i < inner; i++) out[i] /= static_cast<float>(size);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+enum Unary { kUnaryLeakyRelu = 0, kUnaryTanh = 1, kUnarySigmoid = 2 };
+
+// unary(heap, op, xOff, yOff, count, alpha)
+Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const int op = Int(info, 1);
+  const float* x = At(heap, Num(info, 2));
+  float* y = At(heap, Num(info, 3));
+  const int64_t n = static_cast<int64_t>(Num(info, 4));
+  const float alpha = Float(info, 5);
+  switch (op) {
+    case kUnaryLeakyRelu:
+      for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.f ? alpha * x[i] : x[i];
+      break;
+    case kUnaryTanh:
+      for (int64_t i = 0; i < n; i++) y[i] = std::tanh(x[i]);
+      break;
+    case kUnarySigmoid:
+      for (int64_t i = 0; i < n; i++) y[i] = 1.f / (1.f + std::exp(-x[i]));
+      break;
+    default:
+      break;
+  }
+  return info.Env().Undefined();
+}
+
+// gatherRows(heap, xOff, indicesOff, yOff, count, rowSize, rows): y[j] = x[indices[j]] row by row; false if out of range.
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* x = At(heap, Num(info, 1));
+  const int32_t* indices = reinterpret_cast<const int32_t*>(heap + static_cast<int64_t>(Num(info, 2)));
+  float* y = At(heap, Num(info, 3));
+  const int64_t count = static_cast<int64_t>(Num(info, 4)), rowSize = static_cast<int64_t>(Num(info, 5));
+  const int64_t rows = static_cast<int64_t>(Num(info, 6));
+  for (int64_t j = 0; j < count; j++) {
+    if (indices[j] < 0 || indices[j] >= rows) return Napi::Boolean::New(info.Env(), false);
+  }
+  for (int64_t j = 0; j < count; j++) std::memcpy(y + j * rowSize, x + indices[j] * rowSize, sizeof(float) * rowSize);
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// batchNorm(heap, xOff, yOff, rows, cols, meanOff, varianceOff, offsetOff, scaleOff, meanStride, varianceStride,
+//           offsetStride, scaleStride, epsilon): y = (x - mean) · scale / sqrt(variance + ε) + offset per column.
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* x = At(heap, Num(info, 1));
+  float* y = At(heap, Num(info, 2));
+  const int64_t rows = static_cast<int64_t>(Num(info, 3)), cols = static_cast<int64_t>(Num(info, 4));
+  const float* mean = At(heap, Num(info, 5));
+  const float* variance = At(heap, Num(info, 6));
+  const double offsetOff = Num(info, 7), scaleOff = Num(info, 8);
+  const int meanStride = Int(info, 9), varianceStride = Int(info, 10), offsetStride = Int(info, 11), scaleStride = Int(info, 12);
+  const float epsilon = Float(info, 13);
+  std::vector<float> factor(cols), shift(cols);
+  for (int64_t c = 0; c < cols; c++) {
+    const float scale = scaleOff < 0 ? 1.f : At(heap, scaleOff)[c * scaleStride];
+    const float offset = offsetOff < 0 ? 0.f : At(heap, offsetOff)[c * offsetStride];
+    factor[c] = scale / std::sqrt(variance[c * varianceStride] + epsilon);
+    shift[c] = offset - mean[c * meanStride] * factor[c];
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* in = x + r * cols;
+    float* out = y + r * cols;
+    for (int64_t c = 0; c < cols; c++) out[c] = in[c] * factor[c] + shift[c];
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
   return info.Env().Undefined();
@@ -292,6 +389,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", Napi::Function::New(env, Conv2D));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("unary", Napi::Function::New(env, UnaryOp));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));

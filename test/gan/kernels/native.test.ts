@@ -151,6 +151,36 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
     );
   });
 
+  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm and row gathers match tfjs', () => {
+    const shapes = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(shapes, fc.integer(), fc.boolean(), (shape, seed, keepDims) => {
+        tf.tidy(() => {
+          const x = tf.randomUniform(shape, -3, 3, 'float32', seed);
+          const rank = shape.length;
+          const axisSets = [[0], [rank - 1], [...Array(rank).keys()], rank > 2 ? [0, 2] : [0], rank > 1 ? [0, 1] : [0]];
+          const cols = shape.at(-1)!;
+          const param = (s: number) => tf.randomUniform([cols], 0.5, 1.5, 'float32', s);
+          const rows = tf.tensor1d([shape[0]! - 1, 0, Math.floor(shape[0]! / 2), 0], 'int32');
+          const ops: [string, () => tf.Tensor][] = [
+            ...axisSets.flatMap((axes): [string, () => tf.Tensor][] => [
+              [`sum ${axes}`, () => tf.sum(x, axes, keepDims)],
+              [`mean ${axes}`, () => tf.mean(x, axes, keepDims)],
+            ]),
+            ['leakyRelu', () => tf.leakyRelu(x, 0.2)],
+            ['tanh', () => tf.tanh(x)],
+            ['sigmoid', () => tf.sigmoid(x)],
+            ['batchNorm', () => tf.batchNorm(x, param(seed + 1), param(seed + 2), param(seed + 3), param(seed + 4), 1e-3)],
+            ['batchNorm scalar', () => tf.batchNorm(x, tf.scalar(0.1), tf.scalar(2), undefined, undefined, 1e-3)],
+            ['gather', () => tf.gather(x, rows)],
+          ];
+          for (const [what, op] of ops) assertClose(op(), withTfjsKernels(op), `${what} of [${shape}] keepDims=${keepDims}`);
+        });
+      }),
+      { numRuns: 60, seed: 4 },
+    );
+  });
+
   it('the fused Adam update gives tfjs\' Adam bit for bit over several steps', () => {
     const run = (native: boolean) => {
       if (!native) installKernels('wasm', { providers: ['js'] });

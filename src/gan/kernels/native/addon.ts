@@ -18,6 +18,14 @@ export interface NativeAddon {
   conv2d(heap: Uint8Array, x: number, w: number, y: number, bias: number, activation: number, alpha: number, ...shape: number[]): void;
   conv2dBackpropInput(heap: Uint8Array, dy: number, w: number, dx: number, ...shape: number[]): void;
   conv2dBackpropFilter(heap: Uint8Array, x: number, dy: number, dw: number, ...shape: number[]): void;
+  reduce(heap: Uint8Array, x: number, y: number, outer: number, size: number, inner: number, mean: boolean): void;
+  unary(heap: Uint8Array, op: number, x: number, y: number, count: number, alpha: number): void;
+  /** False (nothing written) when an index is out of range. */
+  gatherRows(heap: Uint8Array, x: number, indices: number, y: number, count: number, rowSize: number, rows: number): boolean;
+  batchNorm(
+    heap: Uint8Array, x: number, y: number, rows: number, cols: number, mean: number, variance: number, offset: number,
+    scale: number, meanStride: number, varianceStride: number, offsetStride: number, scaleStride: number, epsilon: number,
+  ): void;
   setThreads(threads: number): void;
   threads(): number;
   config(): string;

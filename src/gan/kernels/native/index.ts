@@ -3,11 +3,12 @@ import type { KernelProvider } from '../provider.js';
 import { nativeAddon, nativeAddonError, type NativeAddon } from './addon.js';
 import { installFusedAdam, nativeAdamKernel } from './adam.js';
 import { nativeConvKernels } from './conv.js';
+import { nativeElementwiseKernels } from './elementwise.js';
 import { nativeMatMulKernels } from './matmul.js';
 
 function kernelsOf(addon: NativeAddon | undefined): KernelProvider['kernels'] {
   if (!addon) return [];
-  return [...nativeMatMulKernels(addon), ...nativeConvKernels(addon), nativeAdamKernel(addon)];
+  return [...nativeMatMulKernels(addon), ...nativeConvKernels(addon), nativeAdamKernel(addon), ...nativeElementwiseKernels(addon)];
 }
 
 export const nativeProvider: KernelProvider = {
