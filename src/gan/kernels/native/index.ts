@@ -18,7 +18,7 @@ export const nativeProvider: KernelProvider = {
   get kernels() {
     return kernelsOf(nativeAddon());
   },
-  install: () => installFusedAdam('wasm'),
+  install: () => installFusedAdam('wasm', nativeAddon()!),
 };
 
 /** Sets the BLAS thread count (OpenBLAS otherwise takes every core); a no-op when the addon is missing. */
