@@ -398,6 +398,33 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// greater(heap, aOff, bOff, bStride, yOff, count): y = a > b as bytes (tfjs' bool), b a scalar (stride 0) or alike.
+Napi::Value Greater(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* a = At(heap, Num(info, 1));
+  const float* b = At(heap, Num(info, 2));
+  const int64_t bStride = static_cast<int64_t>(Num(info, 3));
+  uint8_t* y = heap + static_cast<int64_t>(Num(info, 4));
+  const int64_t n = static_cast<int64_t>(Num(info, 5));
+  for (int64_t i = 0; i < n; i++) y[i] = a[i] > b[i * bStride];
+  return info.Env().Undefined();
+}
+
+// select(heap, conditionOff, tOff, eOff, yOff, count): y = condition ? t : e, all of one shape.
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const uint8_t* condition = heap + static_cast<int64_t>(Num(info, 1));
+  const float* t = At(heap, Num(info, 2));
+  const float* e = At(heap, Num(info, 3));
+  float* y = At(heap, Num(info, 4));
+  const int64_t n = static_cast<int64_t>(Num(info, 5));
+  for (int64_t i = 0; i < n; i++) {
+    const float pair[2] = {e[i], t[i]};
+    y[i] = pair[condition[i] != 0];
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
   return info.Env().Undefined();
@@ -417,6 +444,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, UnaryOp));
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("greater", Napi::Function::New(env, Greater));
+  exports.Set("select", Napi::Function::New(env, Select));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));

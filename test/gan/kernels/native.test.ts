@@ -151,7 +151,7 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
     );
   });
 
-  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm and row gathers match tfjs', () => {
+  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers, Greater and Select match tfjs', () => {
     const shapes = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(shapes, fc.integer(), fc.boolean(), (shape, seed, keepDims) => {
@@ -173,6 +173,8 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
             ['batchNorm', () => tf.batchNorm(x, param(seed + 1), param(seed + 2), param(seed + 3), param(seed + 4), 1e-3)],
             ['batchNorm scalar', () => tf.batchNorm(x, tf.scalar(0.1), tf.scalar(2), undefined, undefined, 1e-3)],
             ['gather', () => tf.gather(x, rows)],
+            ['greater, select', () => tf.where(tf.greater(x, 0), x, tf.neg(x))],
+            ['greater alike', () => tf.cast(tf.greater(x, tf.sin(x)), 'float32')],
           ];
           for (const [what, op] of ops) assertClose(op(), withTfjsKernels(op), `${what} of [${shape}] keepDims=${keepDims}`);
         });
