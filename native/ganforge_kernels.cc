@@ -226,6 +226,14 @@ std::vector<float>& Scratch(int64_t n) {
   return buffer;
 }
 
+/** The im2col rows of images [b0, b1): x itself for a pointwise convolution, else the scratch buffer, filled. */
+const float* Columns(const float* x, const ConvShape& s, int b0, int b1) {
+  if (s.Pointwise()) return x + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC;
+  float* buffer = Scratch((b1 - b0) * s.Pixels() * s.Patch()).data();
+  Im2Col(x, s, b0, b1, buffer);
+  return buffer;
+}
+
 // conv2d(heap, xOff, wOff, yOff, biasOff, activation, alpha, ...15 shape fields): y = im2col(x)·W (+ bias, activation).
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   uint8_t* heap = Heap(info);
@@ -241,12 +249,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
-    const float* col = x + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC;
-    if (!s.Pointwise()) {
-      float* buffer = Scratch(rows * patch).data();
-      Im2Col(x, s, b0, b1, buffer);
-      col = buffer;
-    }
+    const float* col = Columns(x, s, b0, b1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, s.outC, static_cast<int>(patch), 1.f, col,
                 static_cast<int>(patch), w, s.outC, 0.f, y + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC);
   }
@@ -287,12 +290,7 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
-    const float* col = x + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC;
-    if (!s.Pointwise()) {
-      float* buffer = Scratch(rows * patch).data();
-      Im2Col(x, s, b0, b1, buffer);
-      col = buffer;
-    }
+    const float* col = Columns(x, s, b0, b1);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(patch), s.outC, rows, 1.f, col,
                 static_cast<int>(patch), dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, b0 == 0 ? 0.f : 1.f,
                 dw, s.outC);
