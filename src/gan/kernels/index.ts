@@ -81,7 +81,3 @@ export function uninstallKernels(): void {
   replaced = undefined;
   installed = undefined;
 }
-
-export function installedKernels(): InstalledKernels | undefined {
-  return installed;
-}
