@@ -1,4 +1,4 @@
-// One fused Adam update per variable (a kernel of the addon) in place of tfjs' ~12 small kernels per variable.
+// One fused Adam update per variable (a kernel of the addon) in place of tfjs' ~14 small kernels per variable.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelOverride, WasmBackend } from '../provider.js';
 import { heapOffset, sizeOf } from '../wasm-tensors.js';
@@ -8,9 +8,10 @@ import type { NativeAddon } from './addon.js';
  * tfjs' AdamOptimizer.applyGradients runs, per variable and step, mul, mul, add, square, mul, mul, add, div, div,
  * sqrt, add, div, mul, add: ~14 kernel calls and as many temporary tensors, about 20 ms a GAN iteration on wasm.
  * The kernel below does the same operations in the same order, each rounded to float32 as tfjs' kernels round them,
- * in one pass, in place when no other tensor shares the variable's data. applyGradients is replaced on AdamOptimizer's prototype while the native provider is installed,
- * because the optimisers are built by tf.train.adam in the engine and by tfjs-layers; the replacement keeps tfjs'
- * fields (accumulated moments, accBeta1/2, iterations), so checkpoints save and restore as before.
+ * in one pass, in place when no other tensor shares the variable's data. applyGradients is replaced on
+ * AdamOptimizer's prototype while the native provider is installed, because the optimisers are built by tf.train.adam
+ * in the engine and by tfjs-layers; the replacement keeps tfjs' fields (accumulated moments, accBeta1/2, iterations),
+ * so checkpoints save and restore as before.
  */
 
 export const ADAM_KERNEL = 'GanforgeAdam';
