@@ -10,6 +10,9 @@ export abstract class DomainError extends Error {
     this.name = new.target.name;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
+  static is(err: unknown): err is DomainError {
+    return typeof err === 'object' && err !== null && #domain in err;
+  }
 }
 
 export class NotFoundError extends DomainError {
@@ -47,5 +50,5 @@ export class UnavailableError extends DomainError {
 }
 
 export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
+  return DomainError.is(err);
 }
