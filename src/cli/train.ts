@@ -1,7 +1,8 @@
 // The command-line trainer: runs the GAN engine and writes samples, metrics.csv, checkpoints and config.json under --out.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BACKENDS, initBackend, type BackendInfo, type BackendPreference } from '../gan/backend.js';
+import { ConfigError, loadTrainEnv } from '../config/env.js';
+import { initBackend, type BackendInfo } from '../gan/backend.js';
 import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
 import { DatasetError, IdxFormatError, describeDataset, loadDataset, type Dataset } from '../gan/datasets/index.js';
 import { GanTrainer, TrainingDivergedError, type IterationMetrics } from '../gan/trainer.js';
@@ -33,7 +34,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { config, out, resume, logEvery } = args;
-  const backendPreference = resolveBackendPreference(args.backend, process.env.GANFORGE_BACKEND);
+  const env = loadTrainEnv();
+  // --backend wins over GANFORGE_BACKEND.
+  const backendPreference = args.backend !== 'auto' ? args.backend : env.GANFORGE_BACKEND;
 
   await mkdir(out, { recursive: true });
   await cleanTempCheckpoints(out);
@@ -49,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const backend = await initBackend(backendPreference).catch((err: Error) => {
     throw new CliError(err.message);
   });
-  const dataset = await loadDataset(config.dataset);
+  const dataset = await loadDataset(config.dataset, env);
   printStartup(backend, dataset, config, out, latest);
 
   const checkpoint = latest ? await readCheckpoint(latest.dir) : undefined;
@@ -152,15 +155,6 @@ async function train(
 }
 
 /** --backend wins; when it is left at auto, GANFORGE_BACKEND (as the tests and CI set it) may name one. */
-function resolveBackendPreference(flag: BackendPreference, env: string | undefined): BackendPreference {
-  if (flag !== 'auto' || env === undefined || env === '') return flag;
-  const allowed: readonly string[] = ['auto', ...BACKENDS];
-  if (!allowed.includes(env)) {
-    throw new UsageError(`GANFORGE_BACKEND: must be one of ${allowed.join(', ')}, got ${JSON.stringify(env)}`);
-  }
-  return env as BackendPreference;
-}
-
 function printStartup(
   backend: BackendInfo,
   dataset: Dataset,
@@ -209,6 +203,11 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof UsageError) {
       process.stderr.write(`${PROG}: ${err.message}. Run with --help for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${PROG}: ${err.message}\n`);
       process.exitCode = 2;
       return;
     }

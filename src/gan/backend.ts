@@ -5,8 +5,9 @@ import { installWasmIdentityFix } from './wasm-identity-fix.js';
 import { installWasmMatMulFix } from './wasm-matmul-fix.js';
 import { installWasmTileFix } from './wasm-tile-fix.js';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendPreference = (typeof BACKENDS)[number] | 'auto';
+import { BACKENDS, type BackendPreference } from '../contract/backends.js';
+
+export { BACKENDS, type BackendPreference };
 
 export interface BackendInfo {
   /** The name tf.getBackend() reports ('tensorflow', 'wasm' or 'cpu'). */

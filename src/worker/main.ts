@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     redis,
     lockKey: (jobId: string) => `${env.GANFORGE_PREFIX}:${QUEUE_NAME}:${jobId}:lock`,
     backend: backend.name,
+    datasetDirs: env,
     shutdown: shutdown.signal,
     stats,
     activity: heartbeat,

@@ -1,5 +1,6 @@
 // Parses the `ganforge` client's command line: a command, its job id or flags, and the API address.
 import { parseArgs } from 'node:util';
+import { loadClientEnv, type ClientEnv } from '../../config/env.js';
 import { z } from 'zod';
 import { JOB_STATUSES, jobSpecSchema, type JobStatus } from '../../contract/job.js';
 import { UsageError } from '../train-args.js';
@@ -79,7 +80,7 @@ const OPTIONS = {
 } satisfies Record<CommandName, Record<string, { type: 'string' | 'boolean'; short?: string }>>;
 
 /** Parses argv (without node and the script). Throws UsageError for anything that is not a valid command line. */
-export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ClientArgs {
+export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()): ClientArgs {
   const name = findCommand(argv);
   const help = argv.includes('--help') || argv.includes('-h') || name === 'help';
   if (name === undefined || help) {
