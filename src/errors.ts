@@ -16,6 +16,10 @@ export abstract class AppError extends Error {
   /** The HTTP status the API answers with when this error reaches a request. */
   abstract readonly status: number;
   abstract readonly retry: Retry;
+  /** Whether the API shows the message to the client: by default 4xx only; a 5xx's detail stays in the log. */
+  get expose(): boolean {
+    return this.status < 500;
+  }
   readonly retryAfterSeconds?: number;
   // Nominal: an error from elsewhere with the same fields (a FastifyError has a code too) is not an AppError.
   readonly #app = true;

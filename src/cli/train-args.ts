@@ -1,12 +1,15 @@
 // Parses the command-line trainer's flags into a validated TrainConfig plus CLI-only options, with one-line errors.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKENDS, type BackendPreference } from '../gan/backend.js';
+import { BACKENDS, type BackendPreference } from '../contract/backends.js';
+import { AppError } from '../errors.js';
 import { DATASET_NAMES, MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
 
 /** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
-export class UsageError extends Error {
+export class UsageError extends AppError {
   readonly code = 'USAGE';
+  readonly status = 400;
+  readonly retry = 'permanent';
   override name = 'UsageError';
 }
 

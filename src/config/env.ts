@@ -1,4 +1,5 @@
 // The environment, parsed once with zod and shared by the API, the worker and the CLIs; a bad value names its variable.
+import { AppError } from '../errors.js';
 import { z } from 'zod';
 import path from 'node:path';
 import { BACKENDS } from '../contract/backends.js';
@@ -205,8 +206,11 @@ export const launcherEnvSchema = z
   .superRefine(requireS3Bucket);
 export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
 
-export class ConfigError extends Error {
+/** A bad environment: the process does not start (a CLI exits 2). */
+export class ConfigError extends AppError {
   readonly code = 'CONFIG';
+  readonly status = 500;
+  readonly retry = 'permanent';
 }
 
 /** Parses `source` with `schema`; throws ConfigError with one line per bad variable, e.g. `PORT: Too big: expected number to be <=65535`. */

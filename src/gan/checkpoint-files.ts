@@ -1,4 +1,5 @@
 // Serialises models and optimizer state to files (TensorFlow.js layers format + our own state) and back.
+import { AppError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
 
 /** Relative posix path -> bytes. 'state.json' is written last by every sink: its presence marks a whole checkpoint. */
@@ -7,8 +8,10 @@ export type CheckpointFiles = Map<string, Uint8Array>;
 export const CHECKPOINT_FORMAT = 'ganforge.checkpoint/1';
 export const WEIGHTS_FILE = 'weights.bin';
 
-export class InvalidCheckpointError extends Error {
+export class InvalidCheckpointError extends AppError {
   readonly code = 'INVALID_CHECKPOINT';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(message: string) {
     super(`invalid checkpoint: ${message}`);
     this.name = 'InvalidCheckpointError';

@@ -1,4 +1,5 @@
 // The GAN engine: builds a model from the registry, trains it on a dataset and reports through callbacks; no I/O of its own.
+import { AppError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
 import { getModel } from './models/registry.js';
 import { trainStep, type StepModels } from './train-step.js';
@@ -42,8 +43,10 @@ export interface CheckpointState {
   createdAt: string;
 }
 
-export class TrainingDivergedError extends Error {
+export class TrainingDivergedError extends AppError {
   readonly code = 'TRAINING_DIVERGED';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(readonly iteration: number, metrics: IterationMetrics) {
     super(
       `training diverged at iteration ${iteration}: non-finite loss or discriminator output ` +

@@ -1,4 +1,5 @@
 // A redis-server of the launcher's own, for machines without one: a free loopback port, AOF data under the data dir.
+import { AppError } from '../errors.js';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -10,8 +11,10 @@ const READY_TIMEOUT_MS = 15_000;
 /** A port found free can be taken before redis-server binds it; then it exits at once and we try another. */
 const PORT_ATTEMPTS = 3;
 
-export class PrivateRedisError extends Error {
+export class PrivateRedisError extends AppError {
   readonly code = 'PRIVATE_REDIS';
+  readonly status = 500;
+  readonly retry = 'permanent';
 }
 
 /** The absolute path of an executable named `name` on `searchPath` (a PATH string), if any. */

@@ -2,15 +2,14 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import { GanTrainer, TrainingDivergedError } from '../gan/trainer.js';
-import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
+import { GanTrainer } from '../gan/trainer.js';
 import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
-import { DatasetError, loadDataset, type DatasetDirs } from '../gan/datasets/index.js';
+import { loadDataset, type DatasetDirs } from '../gan/datasets/index.js';
 import type { DatasetName } from '../gan/train-config.js';
 import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
-import { StorageError } from '../storage/artifact-store.js';
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
+import { isPermanent } from './retry-policy.js';
 
 export interface ProcessorDeps extends ReporterDeps {
   log: Logger;
@@ -25,14 +24,6 @@ export interface ProcessorDeps extends ReporterDeps {
   /** Cluster-wide job counters served by the API's GET /metrics. */
   stats: ClusterStats;
 }
-
-/**
- * Errors that another attempt cannot fix. Storage errors that need an operator (disk full, read-only, permission
- * denied, no such bucket) fail the job at once with the cause; transient ones (network, 5xx) are retried with backoff.
- */
-const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError];
-const isPermanent = (err: unknown): boolean =>
-  PERMANENT.some((E) => err instanceof E) || err instanceof UnrecoverableError || (err instanceof StorageError && !err.transient);
 
 const datasets = new Map<DatasetName, Promise<Dataset>>();
 function cachedDataset(name: DatasetName, dirs: DatasetDirs): Promise<Dataset> {

@@ -1,5 +1,6 @@
 // `ganforge checkpoint`: downloads a checkpoint archive and extracts it as a run directory the trainer can resume.
 import { randomBytes } from 'node:crypto';
+import { AppError } from '../../errors.js';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,8 +13,10 @@ import type { Command } from './client-args.js';
 import type { CheckpointList, JobResource } from './job-types.js';
 
 /** The target directory or the archive cannot be used; printed as one line. */
-export class CheckpointDownloadError extends Error {
-  override name = 'CheckpointDownloadError';
+export class CheckpointDownloadError extends AppError {
+  readonly code = 'CHECKPOINT_DOWNLOAD';
+  readonly status = 500;
+  readonly retry = 'permanent';
 }
 
 /** A path segment the archive may use: what the artifact store accepts as a key segment, so never '.' or '..'. */

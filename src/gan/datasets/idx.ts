@@ -1,4 +1,5 @@
 // Reads IDX files (the MNIST / Fashion-MNIST format), raw or gzipped, and rejects malformed ones with a one-line reason.
+import { AppError } from '../../errors.js';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 
@@ -19,8 +20,10 @@ export interface IdxImagesAndLabels {
   labels: Uint8Array;
 }
 
-export class IdxFormatError extends Error {
+export class IdxFormatError extends AppError {
   readonly code = 'IDX_FORMAT';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(what: string, problem: string) {
     super(`${what}: ${problem}`);
     this.name = 'IdxFormatError';

