@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadTrainEnv } from '../config/env.js';
+import { shellQuote } from '../contract/run-directory.js';
 import { initBackend, type BackendInfo } from '../gan/backend.js';
 import { describeDataset, loadDataset, type Dataset } from '../gan/datasets/index.js';
 import { GanTrainer, type IterationMetrics } from '../gan/trainer.js';
@@ -177,10 +178,6 @@ function runDescription(config: TrainConfig, backend: BackendInfo, dataset: Data
     startedAt: new Date().toISOString(),
   };
   return `${JSON.stringify(description, null, 2)}\n`;
-}
-
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 main(process.argv.slice(2)).then(

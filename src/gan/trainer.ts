@@ -7,6 +7,7 @@ import { rngFor, normals, randomIndices, STREAM } from './rng.js';
 import { renderSampleGrid } from './sample-grid.js';
 import { describeDataset, type Dataset } from './datasets/dataset.js';
 import type { TrainConfig } from './train-config.js';
+import { STATE_FILE } from '../contract/checkpoint-layout.js';
 import {
   CHECKPOINT_FORMAT,
   InvalidCheckpointError,
@@ -211,12 +212,12 @@ export class GanTrainer {
       backend: tf.getBackend(),
       createdAt: new Date().toISOString(),
     };
-    files.set('state.json', jsonBytes(state));
+    files.set(STATE_FILE, jsonBytes(state));
     return files;
   }
 
   private async restore(files: CheckpointFiles): Promise<void> {
-    const state = parseJsonFile<CheckpointState>(files, 'state.json');
+    const state = parseJsonFile<CheckpointState>(files, STATE_FILE);
     if (state.format !== CHECKPOINT_FORMAT) throw new InvalidCheckpointError(`unknown format "${state.format}"`);
     if (!Number.isInteger(state.iteration) || state.iteration < 0) {
       throw new InvalidCheckpointError(`bad iteration ${state.iteration}`);

@@ -55,7 +55,7 @@ test('a live job is followed until its terminal status event', async () => {
   const c = await connect(base, `/jobs/${id}/events`);
   await c.waitFor(1);
   assert.equal(c.events[0]!.id, first);
-  await t.app.infra.events.append(id, 'sample', { id: 'x', iteration: 2, url: '/samples/x.png' });
+  await t.app.infra.events.append(id, 'sample', { id: 'x', iteration: 2, url: '/samples/x.png', createdAt: new Date().toISOString() });
   await c.waitFor(2);
   assert.equal(c.events[1]!.event, 'sample');
   await t.app.infra.events.append(id, 'status', { status: 'failed', error: 'out of memory' });
@@ -73,7 +73,7 @@ test('?from=now sends only events appended after the request, and opens with the
   const c = await connect(base, `/jobs/${id}/events?from=now`);
   assert.equal(c.status, 200);
   const later = [
-    await ev.append(id, 'sample', { id: 'y', iteration: 6, url: '/samples/y.png' }),
+    await ev.append(id, 'sample', { id: 'y', iteration: 6, url: '/samples/y.png', createdAt: new Date().toISOString() }),
     await ev.append(id, 'status', { status: 'completed', error: null }),
   ];
   await t.app.infra.jobs.update(id, { status: 'completed' });

@@ -1,6 +1,6 @@
 // Replays a job's event stream and follows it until the job ends: the source behind GET /jobs/:id/events.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTerminal, type JobStatus } from '../../contract/job.js';
+import { isTerminal } from '../../contract/job.js';
 import type { EventLog, JobEvent } from '../../jobs/event-log.js';
 import type { JobStore } from '../../jobs/job-store.js';
 import { NotFoundError } from './errors.js';
@@ -15,8 +15,7 @@ export interface FollowOptions {
 }
 
 function isTerminalStatusEvent(e: JobEvent): boolean {
-  const status = (e.data as { status?: JobStatus } | null)?.status;
-  return e.event === 'status' && typeof status === 'string' && isTerminal(status);
+  return e.event === 'status' && isTerminal(e.data.status);
 }
 
 export class EventFollower {

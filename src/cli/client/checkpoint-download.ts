@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import tar from 'tar-stream';
 import { RUN_FILES, checkpointPath, resumeCommand } from '../../contract/run-directory.js';
+import { STATE_FILE } from '../../contract/checkpoint-layout.js';
 import { TMP_PREFIX, findLatestCheckpoint } from '../run-dir.js';
 import type { ApiClient } from './api-client.js';
 import type { Command } from './client-args.js';
@@ -101,7 +102,7 @@ async function extractRunDirectory(
       if (rel) {
         files++;
         bytes += entry.header.size;
-        whole ||= rel.join('/') === 'state.json';
+        whole ||= rel.join('/') === STATE_FILE;
       } else {
         extra.push(name);
       }
