@@ -1,8 +1,8 @@
 // The environment, parsed once with zod and shared by the API, the worker and the CLIs; a bad value names its variable.
-import { AppError } from '../errors.js';
 import { z } from 'zod';
 import path from 'node:path';
 import { BACKENDS } from '../contract/backends.js';
+import { AppError } from '../errors.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

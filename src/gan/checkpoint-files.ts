@@ -1,7 +1,7 @@
 // Serialises models and optimizer state to files (TensorFlow.js layers format + our own state) and back.
-import { AppError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
 import { CHECKPOINT_FORMAT, OPTIMIZERS_FILES, WEIGHTS_FILE, modelFiles } from '../contract/checkpoint-layout.js';
+import { AppError } from '../errors.js';
 
 /** Relative posix path -> bytes. 'state.json' is written last by every sink: its presence marks a whole checkpoint. */
 export type CheckpointFiles = Map<string, Uint8Array>;

@@ -1,5 +1,4 @@
 // The GAN engine: builds a model from the registry, trains it on a dataset and reports through callbacks; no I/O of its own.
-import { AppError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
 import { getModel } from './models/registry.js';
 import { trainStep, type StepModels } from './train-step.js';
@@ -19,6 +18,7 @@ import {
   serializeOptimizers,
   type CheckpointFiles,
 } from './checkpoint-files.js';
+import { AppError } from '../errors.js';
 
 export interface IterationMetrics {
   iteration: number;

@@ -1,10 +1,10 @@
 // A redis-server of the launcher's own, for machines without one: a free loopback port, AOF data under the data dir.
-import { AppError } from '../errors.js';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './free-port.js';
 import { ManagedChild, describeExit, type ChildOptions } from './managed-child.js';
+import { AppError } from '../errors.js';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 15_000;

@@ -1,6 +1,5 @@
 // `ganforge checkpoint`: downloads a checkpoint archive and extracts it as a run directory the trainer can resume.
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../errors.js';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,6 +11,7 @@ import { TMP_PREFIX, findLatestCheckpoint } from '../run-dir.js';
 import type { ApiClient } from './api-client.js';
 import type { Command } from './client-args.js';
 import type { CheckpointList, JobResource } from './job-types.js';
+import { AppError } from '../../errors.js';
 
 /** The target directory or the archive cannot be used; printed as one line. */
 export class CheckpointDownloadError extends AppError {

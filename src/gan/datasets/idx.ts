@@ -1,7 +1,7 @@
 // Reads IDX files (the MNIST / Fashion-MNIST format), raw or gzipped, and rejects malformed ones with a one-line reason.
-import { AppError } from '../../errors.js';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { AppError } from '../../errors.js';
 
 /** 'images' is a uint8 3-d IDX file (magic 0x00000803), 'labels' a uint8 1-d one (magic 0x00000801). */
 export type IdxKind = 'images' | 'labels';

