@@ -18,8 +18,14 @@ function isTerminalStatusEvent(e: JobEvent): boolean {
   return e.event === 'status' && isTerminal(e.data.status);
 }
 
+/** What the follower reads: a job's record and its event stream (Redis in the API; in memory in unit tests). */
+export interface FollowerDeps {
+  jobs: Pick<JobStore, 'get'>;
+  events: Pick<EventLog, 'read' | 'lastId'>;
+}
+
 export class EventFollower {
-  constructor(private readonly deps: { jobs: JobStore; events: EventLog }) {}
+  constructor(private readonly deps: FollowerDeps) {}
 
   /**
    * Checked before anything is streamed: NotFoundError when the job does not exist; true when the job has finished and
