@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { config, out, resume, logEvery } = args;
   const env = loadTrainEnv();
-  // --backend wins over GANFORGE_BACKEND.
+  // --backend wins; left at auto, GANFORGE_BACKEND (as the tests and CI set it) may name one.
   const backendPreference = args.backend !== 'auto' ? args.backend : env.GANFORGE_BACKEND;
 
   await mkdir(out, { recursive: true });
@@ -152,7 +152,6 @@ async function train(
   return SIGNAL_EXIT_CODES[stopSignal];
 }
 
-/** --backend wins; when it is left at auto, GANFORGE_BACKEND (as the tests and CI set it) may name one. */
 function printStartup(
   backend: BackendInfo,
   dataset: Dataset,
