@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, cancel, resume, delete) and `train`.
-import { ApiClient, ApiError, ConnectionError } from './client/api-client.js';
-import { CheckpointDownloadError, checkpoint } from './client/checkpoint-download.js';
+import { ApiClient } from './client/api-client.js';
+import { checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
 import { cancel, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
-import { UsageError } from './train-args.js';
+import { reportFailure } from './cli-failure.js';
 
 const PROG = 'ganforge';
 
@@ -52,20 +52,7 @@ if (argv[0] === 'train') {
       process.exitCode = code;
     },
     (err: unknown) => {
-      if (err instanceof UsageError) {
-        process.stderr.write(`${PROG}: ${err.message}. Run ${PROG} --help for usage.\n`);
-        process.exitCode = 2;
-      } else if (err instanceof ApiError || err instanceof ConnectionError || err instanceof CheckpointDownloadError) {
-        process.stderr.write(`${PROG}: ${err.message}\n`);
-        process.exitCode = 1;
-      } else if (err instanceof Error && 'code' in err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) {
-        // File-system errors (samples and checkpoint --out) already name the operation and the path.
-        process.stderr.write(`${PROG}: ${err.message}\n`);
-        process.exitCode = 1;
-      } else {
-        process.stderr.write(`${PROG}: unexpected error\n${String((err as Error)?.stack ?? err)}\n`);
-        process.exitCode = 1;
-      }
+      process.exitCode = reportFailure(PROG, err, `Run ${PROG} --help for usage.`);
     },
   );
 }

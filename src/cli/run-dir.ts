@@ -5,6 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { METRICS_CSV_HEADER, RUN_FILES, metricsCsvRow } from '../contract/run-directory.js';
 import type { LossPoint } from '../contract/job.js';
+import { STATE_FILE } from '../contract/checkpoint-layout.js';
 import type { CheckpointFiles } from '../gan/checkpoint-files.js';
 
 export type { CheckpointFiles };
@@ -74,7 +75,7 @@ export async function findLatestCheckpoint(outDir: string): Promise<{ iteration:
   names.sort((a, b) => Number(b) - Number(a));
   for (const name of names) {
     const dir = join(root, name);
-    const state = await stat(join(dir, 'state.json')).catch(() => null);
+    const state = await stat(join(dir, STATE_FILE)).catch(() => null);
     if (state?.isFile()) return { iteration: Number(name), dir };
   }
   return null;

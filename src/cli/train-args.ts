@@ -1,12 +1,16 @@
 // Parses the command-line trainer's flags into a validated TrainConfig plus CLI-only options, with one-line errors.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BACKENDS, type BackendPreference } from '../gan/backend.js';
+import { BACKENDS, type BackendPreference } from '../contract/backends.js';
+import { AppError } from '../errors.js';
+import { describeParseArgsError, isNumberText } from './flags.js';
 import { DATASET_NAMES, MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
 
 /** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
-export class UsageError extends Error {
+export class UsageError extends AppError {
   readonly code = 'USAGE';
+  readonly status = 400;
+  readonly retry = 'permanent';
   override name = 'UsageError';
 }
 
@@ -121,7 +125,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 /** Converts a flag's text to the type its field expects; a malformed number ('12abc', '') is a usage error here. */
 function fromFlag(flag: string, raw: string, field: FieldSchema): unknown {
   if (field.type !== 'number' && field.type !== 'integer') return raw;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) throw new UsageError(mustBe(flag, field, raw));
+  if (!isNumberText(raw)) throw new UsageError(mustBe(flag, field, raw));
   return Number(raw);
 }
 
@@ -153,24 +157,4 @@ function describeField(field: FieldSchema): string {
     max !== undefined ? `<= ${max}` : xmax !== undefined ? `< ${xmax}` : undefined,
   ].filter((b) => b !== undefined);
   return bounds.length === 0 ? kind : `${kind} ${bounds.join(' and ')}`;
-}
-
-/** node:util parseArgs errors span several sentences and lines; keep one line that names the flag. */
-function describeParseArgsError(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  const message = e.message ?? String(err);
-  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
-  const flag = quoted.split(' ')[0];
-  switch (e.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag}`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${JSON.stringify(quoted)}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (message.includes('does not take an argument')) return `${flag}: takes no value`;
-      if (message.includes('ambiguous')) return `${flag}: missing value (write ${flag}=VALUE for a value starting with "-")`;
-      return `${flag}: missing value`;
-    default:
-      return message.split('\n')[0];
-  }
 }

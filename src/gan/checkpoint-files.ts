@@ -1,14 +1,17 @@
 // Serialises models and optimizer state to files (TensorFlow.js layers format + our own state) and back.
 import * as tf from '@tensorflow/tfjs';
+import { CHECKPOINT_FORMAT, OPTIMIZERS_FILES, WEIGHTS_FILE, modelFiles } from '../contract/checkpoint-layout.js';
+import { AppError } from '../errors.js';
 
 /** Relative posix path -> bytes. 'state.json' is written last by every sink: its presence marks a whole checkpoint. */
 export type CheckpointFiles = Map<string, Uint8Array>;
 
-export const CHECKPOINT_FORMAT = 'ganforge.checkpoint/1';
-export const WEIGHTS_FILE = 'weights.bin';
+export { CHECKPOINT_FORMAT, WEIGHTS_FILE };
 
-export class InvalidCheckpointError extends Error {
+export class InvalidCheckpointError extends AppError {
   readonly code = 'INVALID_CHECKPOINT';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(message: string) {
     super(`invalid checkpoint: ${message}`);
     this.name = 'InvalidCheckpointError';
@@ -55,8 +58,8 @@ export async function serializeModel(model: tf.LayersModel, prefix: string): Pro
     weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs }],
   };
   return new Map([
-    [`${prefix}/model.json`, jsonBytes(modelJson)],
-    [`${prefix}/${WEIGHTS_FILE}`, joinWeightData(artifacts.weightData)],
+    [modelFiles(prefix).model, jsonBytes(modelJson)],
+    [modelFiles(prefix).weights, joinWeightData(artifacts.weightData)],
   ]);
 }
 
@@ -66,11 +69,11 @@ interface ModelJson {
 
 /** Copies the weights saved under `prefix` into `model` (same architecture), matching them by name. */
 export function restoreModelWeights(model: tf.LayersModel, files: CheckpointFiles, prefix: string): void {
-  const manifest = parseJsonFile<ModelJson>(files, `${prefix}/model.json`).weightsManifest;
-  const data = files.get(`${prefix}/${WEIGHTS_FILE}`);
+  const manifest = parseJsonFile<ModelJson>(files, modelFiles(prefix).model).weightsManifest;
+  const data = files.get(modelFiles(prefix).weights);
   if (!manifest?.[0] || !data) throw new InvalidCheckpointError(`${prefix} has no weights`);
   const specs = manifest[0].weights;
-  const named = decodeExact(data, specs, `${prefix}/${WEIGHTS_FILE}`);
+  const named = decodeExact(data, specs, modelFiles(prefix).weights);
   try {
     const tensors = model.weights.map((w) => {
       const t = named[w.originalName];
@@ -117,16 +120,16 @@ export async function serializeOptimizers(optimizers: Record<string, tf.AdamOpti
   }
   const { data, specs } = await tf.io.encodeWeights(named).finally(() => tf.dispose(created));
   return new Map([
-    ['optimizers.json', jsonBytes({ weights: specs })],
-    ['optimizers.bin', joinWeightData(data)],
+    [OPTIMIZERS_FILES.manifest, jsonBytes({ weights: specs })],
+    [OPTIMIZERS_FILES.data, joinWeightData(data)],
   ]);
 }
 
 export async function restoreOptimizers(optimizers: Record<string, tf.AdamOptimizer>, files: CheckpointFiles): Promise<void> {
-  const { weights: specs } = parseJsonFile<{ weights: tf.io.WeightsManifestEntry[] }>(files, 'optimizers.json');
-  const data = files.get('optimizers.bin');
+  const { weights: specs } = parseJsonFile<{ weights: tf.io.WeightsManifestEntry[] }>(files, OPTIMIZERS_FILES.manifest);
+  const data = files.get(OPTIMIZERS_FILES.data);
   if (!data || !Array.isArray(specs)) throw new InvalidCheckpointError('optimizer state is missing');
-  const named = decodeExact(data, specs, 'optimizers.bin');
+  const named = decodeExact(data, specs, OPTIMIZERS_FILES.data);
   try {
     for (const [key, opt] of Object.entries(optimizers)) {
       const own = specs.filter((s) => s.name.startsWith(`${key}/`) && /\/\d+$/.test(s.name));

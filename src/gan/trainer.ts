@@ -6,6 +6,7 @@ import { rngFor, normals, randomIndices, STREAM } from './rng.js';
 import { renderSampleGrid } from './sample-grid.js';
 import { describeDataset, type Dataset } from './datasets/dataset.js';
 import type { TrainConfig } from './train-config.js';
+import { STATE_FILE } from '../contract/checkpoint-layout.js';
 import {
   CHECKPOINT_FORMAT,
   InvalidCheckpointError,
@@ -17,6 +18,7 @@ import {
   serializeOptimizers,
   type CheckpointFiles,
 } from './checkpoint-files.js';
+import { AppError } from '../errors.js';
 
 export interface IterationMetrics {
   iteration: number;
@@ -42,8 +44,10 @@ export interface CheckpointState {
   createdAt: string;
 }
 
-export class TrainingDivergedError extends Error {
+export class TrainingDivergedError extends AppError {
   readonly code = 'TRAINING_DIVERGED';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(readonly iteration: number, metrics: IterationMetrics) {
     super(
       `training diverged at iteration ${iteration}: non-finite loss or discriminator output ` +
@@ -208,12 +212,12 @@ export class GanTrainer {
       backend: tf.getBackend(),
       createdAt: new Date().toISOString(),
     };
-    files.set('state.json', jsonBytes(state));
+    files.set(STATE_FILE, jsonBytes(state));
     return files;
   }
 
   private async restore(files: CheckpointFiles): Promise<void> {
-    const state = parseJsonFile<CheckpointState>(files, 'state.json');
+    const state = parseJsonFile<CheckpointState>(files, STATE_FILE);
     if (state.format !== CHECKPOINT_FORMAT) throw new InvalidCheckpointError(`unknown format "${state.format}"`);
     if (!Number.isInteger(state.iteration) || state.iteration < 0) {
       throw new InvalidCheckpointError(`bad iteration ${state.iteration}`);

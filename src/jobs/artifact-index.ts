@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisKeys, artifactKeys, type RedisKeys } from '../contract/keys.js';
+import { stateLast } from '../contract/checkpoint-layout.js';
 import type { CheckpointRecord, SampleRecord } from '../contract/job.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 
@@ -40,7 +41,7 @@ export class ArtifactIndex {
   /** Writes every file, state.json last, then records the checkpoint: a recorded checkpoint is always whole. */
   async addCheckpoint(jobId: string, iteration: number, files: Map<string, Uint8Array>): Promise<CheckpointRecord> {
     const prefix = artifactKeys.checkpointPrefix(jobId, iteration);
-    const names = [...files.keys()].sort((a, b) => Number(a === 'state.json') - Number(b === 'state.json'));
+    const names = [...files.keys()].sort(stateLast);
     let size = 0;
     for (const name of names) {
       const bytes = files.get(name)!;

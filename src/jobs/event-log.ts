@@ -2,12 +2,9 @@
 import type { Redis } from 'ioredis';
 import { redisKeys, type RedisKeys } from '../contract/keys.js';
 import type { JobEventName } from '../contract/job.js';
+import { jobEventSchemas, type JobEvent, type JobEventData } from '../contract/events.js';
 
-export interface JobEvent {
-  id: string;
-  event: JobEventName;
-  data: unknown;
-}
+export type { JobEvent };
 
 /** Oldest events are trimmed past this many (metrics history itself lives in the metrics store). */
 const MAX_EVENTS = 20_000;
@@ -25,7 +22,9 @@ export class EventLog {
     this.keys = redisKeys(prefix);
   }
 
-  async append(jobId: string, event: JobEventName, data: unknown): Promise<string> {
+  /** Appends an event; a payload its schema (contract/events.ts) refuses is a bug, thrown before anything is written. */
+  async append<E extends JobEventName>(jobId: string, event: E, data: JobEventData[E]): Promise<string> {
+    jobEventSchemas[event].parse(data);
     const id = await this.redis.xadd(
       this.keys.events(jobId),
       'MAXLEN',
@@ -54,7 +53,7 @@ export class EventLog {
     return entries.map(([id, fields]) => {
       const f: Record<string, string> = {};
       for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-      return { id, event: f.e as JobEventName, data: JSON.parse(f.d ?? 'null') };
+      return { id, event: f.e as JobEventName, data: JSON.parse(f.d ?? 'null') } as JobEvent;
     });
   }
 }

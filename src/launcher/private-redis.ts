@@ -4,14 +4,17 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './free-port.js';
 import { ManagedChild, describeExit, type ChildOptions } from './managed-child.js';
+import { AppError } from '../errors.js';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 15_000;
 /** A port found free can be taken before redis-server binds it; then it exits at once and we try another. */
 const PORT_ATTEMPTS = 3;
 
-export class PrivateRedisError extends Error {
+export class PrivateRedisError extends AppError {
   readonly code = 'PRIVATE_REDIS';
+  readonly status = 500;
+  readonly retry = 'permanent';
 }
 
 /** The absolute path of an executable named `name` on `searchPath` (a PATH string), if any. */

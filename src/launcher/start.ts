@@ -1,7 +1,6 @@
 // `npm start`: the API and GANFORGE_WORKERS workers as child processes on one Redis (REDIS_URL, else a private one).
 import path from 'node:path';
-import { z } from 'zod';
-import { ConfigError, loadEnv } from '../config/env.js';
+import { ConfigError, loadLauncherEnv, type LauncherEnv } from '../config/env.js';
 import { freePort } from './free-port.js';
 import { ManagedChild, describeExit, type ChildExit } from './managed-child.js';
 import { findExecutable, startPrivateRedis } from './private-redis.js';
@@ -12,10 +11,6 @@ const WORKER_GRACE_MS = 60_000;
 const API_GRACE_MS = 15_000;
 const REDIS_GRACE_MS = 30_000;
 const API_READY_TIMEOUT_MS = 60_000;
-
-const launcherEnvSchema = z.object({
-  GANFORGE_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
-});
 
 const say = (line: string) => process.stdout.write(`[ganforge] ${line}\n`);
 const warn = (line: string) => process.stderr.write(`[ganforge] ${line}\n`);
@@ -39,23 +34,19 @@ async function main(): Promise<number> {
   // A reader that went away (`npm start | tee log` gets the Ctrl-C too) must not end the launcher while it stops the
   // children: the rest of the output is lost, the orderly stop is not.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  // A laptop's API should not be on the network unless asked: HOST defaults to loopback here, not to 0.0.0.0.
-  const raw = { ...process.env, HOST: process.env.HOST || '127.0.0.1' };
-  let env;
-  let workerCount: number;
+  // A laptop's API should not be on the network unless asked: HOST defaults to loopback here (see launcherEnvSchema).
+  let env: LauncherEnv;
   try {
-    env = loadEnv(raw);
-    const parsed = launcherEnvSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '')));
-    if (!parsed.success) throw new ConfigError(`invalid configuration: GANFORGE_WORKERS: ${parsed.error.issues[0]!.message}`);
-    workerCount = parsed.data.GANFORGE_WORKERS;
+    env = loadLauncherEnv();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     warn(err.message);
     return 1;
   }
+  const workerCount = env.GANFORGE_WORKERS;
 
   const dataDir = path.resolve(env.GANFORGE_DATA_DIR);
-  const externalRedis = process.env.REDIS_URL ? env.REDIS_URL : undefined;
+  const externalRedis = env.REDIS_URL;
   const redisBinary = externalRedis ? undefined : findExecutable('redis-server');
   if (!externalRedis && !redisBinary) {
     warn("REDIS_URL is not set and redis-server is not installed: install Debian's redis-server (apt-get install redis-server) or set REDIS_URL");

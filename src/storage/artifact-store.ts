@@ -1,4 +1,6 @@
 // The artifact store: samples, checkpoints and generators as bytes under '/'-separated keys.
+import { AppError, type Retry } from '../errors.js';
+
 export interface ArtifactStat {
   size: number;
   /** Strong validator for HTTP caching. */
@@ -19,17 +21,20 @@ export interface ArtifactStore {
   close(): Promise<void>;
 }
 
-export class StorageError extends Error {
+export class StorageError extends AppError {
   readonly code = 'STORAGE';
   /**
    * True when another try may succeed (a network error, a 5xx, a throttled request): the job is retried with backoff.
    * False when an operator must act (disk full, read-only, permission denied, no such bucket): the job fails at once.
    */
   readonly transient: boolean;
+  readonly status: number;
+  readonly retry: Retry;
   constructor(message: string, options: { cause?: unknown; transient?: boolean } = {}) {
     super(message, { cause: options.cause });
-    this.name = 'StorageError';
     this.transient = options.transient ?? false;
+    this.retry = this.transient ? 'transient' : 'permanent';
+    this.status = this.transient ? 503 : 500;
   }
 }
 

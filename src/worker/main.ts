@@ -7,6 +7,7 @@ import os from 'node:os';
 import { loadEnv, ConfigError } from '../config/env.js';
 import { initBackend } from '../gan/backend.js';
 import { QUEUE_NAME, type TrainJobData } from '../contract/job.js';
+import { bullmqKeys } from '../contract/keys.js';
 import { JobStore } from '../jobs/job-store.js';
 import { MetricsStore } from '../jobs/metrics-store.js';
 import { EventLog } from '../jobs/event-log.js';
@@ -73,8 +74,9 @@ async function main(): Promise<void> {
     artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
     log,
     redis,
-    lockKey: (jobId: string) => `${env.GANFORGE_PREFIX}:${QUEUE_NAME}:${jobId}:lock`,
+    lockKey: bullmqKeys(env.GANFORGE_PREFIX).jobLock,
     backend: backend.label,
+    datasetDirs: env,
     shutdown: shutdown.signal,
     stats,
     activity: heartbeat,

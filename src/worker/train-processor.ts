@@ -2,15 +2,14 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import { GanTrainer, TrainingDivergedError } from '../gan/trainer.js';
-import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
+import { GanTrainer } from '../gan/trainer.js';
 import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
-import { DatasetError, loadDataset } from '../gan/datasets/index.js';
+import { loadDataset, type DatasetDirs } from '../gan/datasets/index.js';
 import type { DatasetName } from '../gan/train-config.js';
 import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
-import { StorageError } from '../storage/artifact-store.js';
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
+import { isPermanent } from './retry-policy.js';
 
 export interface ProcessorDeps extends ReporterDeps {
   log: Logger;
@@ -18,25 +17,19 @@ export interface ProcessorDeps extends ReporterDeps {
   /** BullMQ's lock key of a job: it holds the token of the worker that owns the job. */
   lockKey: (jobId: string) => string;
   backend: string;
+  /** Where the datasets' files are (from the environment). */
+  datasetDirs: DatasetDirs;
   /** Aborted when the worker shuts down: the job checkpoints and goes back to the queue. */
   shutdown: AbortSignal;
   /** Cluster-wide job counters served by the API's GET /metrics. */
   stats: ClusterStats;
 }
 
-/**
- * Errors that another attempt cannot fix. Storage errors that need an operator (disk full, read-only, permission
- * denied, no such bucket) fail the job at once with the cause; transient ones (network, 5xx) are retried with backoff.
- */
-const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError];
-const isPermanent = (err: unknown): boolean =>
-  PERMANENT.some((E) => err instanceof E) || err instanceof UnrecoverableError || (err instanceof StorageError && !err.transient);
-
 const datasets = new Map<DatasetName, Promise<Dataset>>();
-function cachedDataset(name: DatasetName): Promise<Dataset> {
+function cachedDataset(name: DatasetName, dirs: DatasetDirs): Promise<Dataset> {
   let d = datasets.get(name);
   if (!d) {
-    d = loadDataset(name);
+    d = loadDataset(name, dirs);
     d.catch(() => datasets.delete(name));
     datasets.set(name, d);
   }
@@ -69,7 +62,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
 
     let trainer: GanTrainer | undefined;
     try {
-      const dataset = await cachedDataset(spec.dataset);
+      const dataset = await cachedDataset(spec.dataset, deps.datasetDirs);
       const latest = await artifacts.getCheckpoint(jobId);
       const checkpoint = latest ? await artifacts.readCheckpoint(latest) : undefined;
       const { name: _name, keepCheckpoints: _keep, ...config } = spec;

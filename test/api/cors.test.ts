@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { chromium } from 'playwright-core';
 import { serializeModel } from '../../src/gan/checkpoint-files.js';
 import { loadEnv } from '../../src/config/env.js';
-import { body, startTestApp, type TestApp } from './test-app.js';
+import { body, buildTestApp, startTestApp, type TestApp } from './test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PAGE_ORIGIN = 'http://127.0.0.1:1';
@@ -23,64 +23,52 @@ function png(): Uint8Array {
 }
 
 describe('CORS headers', () => {
-  test('by default any origin may GET, with the headers a page needs exposed; no POST or DELETE is allowed', async () => {
-    const t = await startTestApp();
-    try {
-      const job = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} }));
-      const read = await t.app.inject({ method: 'GET', url: `/jobs/${job.id}`, headers: { origin: PAGE_ORIGIN } });
-      assert.equal(read.headers['access-control-allow-origin'], '*');
-      assert.match(String(read.headers['access-control-expose-headers']), /etag/);
-      assert.equal(read.headers['access-control-allow-credentials'], undefined);
-      // Errors too, so a page can show the problem's detail.
-      const missing = await t.app.inject({ method: 'GET', url: '/jobs/nope', headers: { origin: PAGE_ORIGIN } });
-      assert.equal(missing.statusCode, 404);
-      assert.equal(missing.headers['access-control-allow-origin'], '*');
+  test('by default any origin may GET, with the headers a page needs exposed; no POST or DELETE is allowed', async (ctx) => {
+    const t = await buildTestApp(ctx);
+    const job = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} }));
+    const read = await t.app.inject({ method: 'GET', url: `/jobs/${job.id}`, headers: { origin: PAGE_ORIGIN } });
+    assert.equal(read.headers['access-control-allow-origin'], '*');
+    assert.match(String(read.headers['access-control-expose-headers']), /etag/);
+    assert.equal(read.headers['access-control-allow-credentials'], undefined);
+    // Errors too, so a page can show the problem's detail.
+    const missing = await t.app.inject({ method: 'GET', url: '/jobs/nope', headers: { origin: PAGE_ORIGIN } });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.headers['access-control-allow-origin'], '*');
 
-      for (const method of ['POST', 'DELETE']) {
-        const preflight = await t.app.inject({
-          method: 'OPTIONS',
-          url: '/jobs',
-          headers: { origin: PAGE_ORIGIN, 'access-control-request-method': method, 'access-control-request-headers': 'content-type' },
-        });
-        assert.doesNotMatch(String(preflight.headers['access-control-allow-methods']), new RegExp(method), `${method} preflight`);
-        assert.doesNotMatch(String(preflight.headers['access-control-allow-headers']), /content-type/);
-      }
-      // An OPTIONS that is no preflight is answered as without CORS: 404 problem+json.
-      const bare = await t.app.inject({ method: 'OPTIONS', url: '/jobs' });
-      assert.equal(bare.statusCode, 404);
-      assert.match(String(bare.headers['content-type']), /^application\/problem\+json/);
-      const sample = await t.app.infra.artifacts.addSample(job.id, 1, png());
-      const image = await t.app.inject({ method: 'GET', url: `/samples/${sample.id}.png` });
-      assert.equal(image.headers['cross-origin-resource-policy'], 'cross-origin', 'embeddable by <img> elsewhere');
-      const json = await t.app.inject({ method: 'GET', url: `/jobs/${job.id}` });
-      assert.equal(json.headers['cross-origin-resource-policy'], 'same-origin', 'the rest keeps helmet\'s policy');
-    } finally {
-      await t.close();
+    for (const method of ['POST', 'DELETE']) {
+      const preflight = await t.app.inject({
+        method: 'OPTIONS',
+        url: '/jobs',
+        headers: { origin: PAGE_ORIGIN, 'access-control-request-method': method, 'access-control-request-headers': 'content-type' },
+      });
+      assert.doesNotMatch(String(preflight.headers['access-control-allow-methods']), new RegExp(method), `${method} preflight`);
+      assert.doesNotMatch(String(preflight.headers['access-control-allow-headers']), /content-type/);
     }
+    // An OPTIONS that is no preflight is answered as without CORS: 404 problem+json.
+    const bare = await t.app.inject({ method: 'OPTIONS', url: '/jobs' });
+    assert.equal(bare.statusCode, 404);
+    assert.match(String(bare.headers['content-type']), /^application\/problem\+json/);
+    const sample = await t.app.infra.artifacts.addSample(job.id, 1, png());
+    const image = await t.app.inject({ method: 'GET', url: `/samples/${sample.id}.png` });
+    assert.equal(image.headers['cross-origin-resource-policy'], 'cross-origin', 'embeddable by <img> elsewhere');
+    const json = await t.app.inject({ method: 'GET', url: `/jobs/${job.id}` });
+    assert.equal(json.headers['cross-origin-resource-policy'], 'same-origin', 'the rest keeps helmet\'s policy');
   });
 
-  test('a list of origins: listed ones are answered (with Vary: Origin), others get no CORS headers', async () => {
-    const t = await startTestApp({ GANFORGE_CORS_ORIGINS: 'https://lab.example.org, http://localhost:8888' });
-    try {
-      const ok = await t.app.inject({ method: 'GET', url: '/jobs', headers: { origin: 'http://localhost:8888' } });
-      assert.equal(ok.headers['access-control-allow-origin'], 'http://localhost:8888');
-      assert.match(String(ok.headers.vary), /origin/i);
-      const other = await t.app.inject({ method: 'GET', url: '/jobs', headers: { origin: 'https://evil.example' } });
-      assert.equal(other.statusCode, 200);
-      assert.equal(other.headers['access-control-allow-origin'], undefined);
-    } finally {
-      await t.close();
-    }
+  test('a list of origins: listed ones are answered (with Vary: Origin), others get no CORS headers', async (ctx) => {
+    const t = await buildTestApp(ctx, { GANFORGE_CORS_ORIGINS: 'https://lab.example.org, http://localhost:8888' });
+    const ok = await t.app.inject({ method: 'GET', url: '/jobs', headers: { origin: 'http://localhost:8888' } });
+    assert.equal(ok.headers['access-control-allow-origin'], 'http://localhost:8888');
+    assert.match(String(ok.headers.vary), /origin/i);
+    const other = await t.app.inject({ method: 'GET', url: '/jobs', headers: { origin: 'https://evil.example' } });
+    assert.equal(other.statusCode, 200);
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
   });
 
-  test('none: no CORS headers at all', async () => {
-    const t = await startTestApp({ GANFORGE_CORS_ORIGINS: 'none' });
-    try {
-      const res = await t.app.inject({ method: 'GET', url: '/jobs', headers: { origin: PAGE_ORIGIN } });
-      assert.equal(res.headers['access-control-allow-origin'], undefined);
-    } finally {
-      await t.close();
-    }
+  test('none: no CORS headers at all', async (ctx) => {
+    const t = await buildTestApp(ctx, { GANFORGE_CORS_ORIGINS: 'none' });
+    const res = await t.app.inject({ method: 'GET', url: '/jobs', headers: { origin: PAGE_ORIGIN } });
+    assert.equal(res.headers['access-control-allow-origin'], undefined);
   });
 
   test('a bad value names the variable', () => {

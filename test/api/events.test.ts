@@ -55,7 +55,7 @@ test('a live job is followed until its terminal status event', async () => {
   const c = await connect(base, `/jobs/${id}/events`);
   await c.waitFor(1);
   assert.equal(c.events[0]!.id, first);
-  await t.app.infra.events.append(id, 'sample', { id: 'x', iteration: 2, url: '/samples/x.png' });
+  await t.app.infra.events.append(id, 'sample', { id: 'x', iteration: 2, url: '/samples/x.png', createdAt: new Date().toISOString() });
   await c.waitFor(2);
   assert.equal(c.events[1]!.event, 'sample');
   await t.app.infra.events.append(id, 'status', { status: 'failed', error: 'out of memory' });
@@ -73,7 +73,7 @@ test('?from=now sends only events appended after the request, and opens with the
   const c = await connect(base, `/jobs/${id}/events?from=now`);
   assert.equal(c.status, 200);
   const later = [
-    await ev.append(id, 'sample', { id: 'y', iteration: 6, url: '/samples/y.png' }),
+    await ev.append(id, 'sample', { id: 'y', iteration: 6, url: '/samples/y.png', createdAt: new Date().toISOString() }),
     await ev.append(id, 'status', { status: 'completed', error: null }),
   ];
   await t.app.infra.jobs.update(id, { status: 'completed' });
@@ -134,23 +134,18 @@ test('a stream whose client hangs up is cleaned up', async () => {
   await c.waitFor(1);
   c.close();
   // The server notices within a poll: no open connection remains.
-  for (let i = 0; i < 40; i++) {
-    const open = await new Promise<number>((r) => t.app.server.getConnections((_, n) => r(n)));
-    if (open === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('the connection stayed open');
+  const open = () => new Promise<number>((r) => t.app.server.getConnections((_, n) => r(n)));
+  await waitUntil(async () => (await open()) === 0, 10_000, 'the connection to close');
 });
 
-test('app.close() ends open streams instead of waiting for them', async () => {
+// A close that waited for the stream would never return: the timeout is a guard against a hang, not a bound.
+test('app.close() ends open streams instead of waiting for them', { timeout: 30_000 }, async () => {
   const own = await startTestApp();
   const ownBase = await own.listen();
   const id = body(await own.app.inject({ method: 'POST', url: '/jobs', payload: {} })).id;
   const c = await connect(ownBase, `/jobs/${id}/events`);
-  const started = Date.now();
   await own.close();
   await c.ended;
-  assert.ok(Date.now() - started < 3000, 'close did not hang');
 });
 
 test('a resumed job: a replay goes past the earlier terminal status to the final one; Last-Event-ID at the end is 204', async () => {

@@ -126,7 +126,7 @@ before(async () => {
       ['state.json', new TextEncoder().encode('{}')],
     ]),
   );
-  await events.append(known.done, 'progress', { iteration: 50 });
+  await events.append(known.done, 'progress', { iteration: 50, iterations: 50, itPerSec: null, etaSeconds: 0 });
   await events.append(known.done, 'status', { status: 'completed', error: null });
   await jobs.update(known.done, { status: 'completed', iteration: 50 });
   assetBase = /href="(ui\/[^/]+)\//.exec((await t.app.inject({ method: 'GET', url: '/' })).body)![1]!;

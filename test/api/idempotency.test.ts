@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../helpers/processes.js';
+import { redisKeys } from '../../src/contract/keys.js';
 import { loadEnv } from '../../src/config/env.js';
 import { IdempotencyService } from '../../src/api/services/idempotency-service.js';
 import { body, startTestApp, type TestApp } from './test-app.js';
@@ -114,27 +115,34 @@ describe('Idempotency-Key', () => {
 
   test('a repeat while the first request is still running waits, then answers 409 with Retry-After', async () => {
     const { jobs, idempotency } = t.app.services;
-    // A short wait for the repeat, and a first request slower than it.
+    // A short wait for the repeat; the first request is held inside jobs.create until the repeat has its answer.
     t.app.services.idempotency = new IdempotencyService({ redis: t.app.infra.redis, prefix: t.env.GANFORGE_PREFIX, ttlSeconds: 60, waitMs: 150 });
     const original = jobs.create;
+    let entered!: () => void;
+    let release!: () => void;
+    const inCreate = new Promise<void>((r) => (entered = r));
+    const released = new Promise<void>((r) => (release = r));
     jobs.create = async (input) => {
-      await sleep(600);
+      entered();
+      await released;
       return original.call(jobs, input);
     };
     try {
       const key = randomUUID();
       const first = post(t, key, {});
-      await sleep(50);
+      await inCreate;
       const repeat = await post(t, key, {});
       assertProblem(repeat, 409, 'IDEMPOTENCY_KEY_IN_USE');
       assert.equal(repeat.headers['retry-after'], '1');
       // Another body is refused at once, even while the first is in progress.
       assertProblem(await post(t, key, { iterations: 3 }), 422, 'IDEMPOTENCY_KEY_REUSED');
+      release();
       const created = await first;
       assert.equal(created.statusCode, 201);
       const later = await post(t, key, {});
       assert.equal(later.body, created.body);
     } finally {
+      release();
       jobs.create = original;
       t.app.services.idempotency = idempotency;
     }
@@ -148,11 +156,17 @@ describe('GANFORGE_IDEMPOTENCY_TTL_SECONDS', () => {
   });
   after(() => t.close());
 
-  test('once a key has expired, it creates a new job', async () => {
+  test('a key is kept for GANFORGE_IDEMPOTENCY_TTL_SECONDS; once it has expired, it creates a new job', async () => {
     const key = randomUUID();
     const first = body(await post(t, key, {}));
     assert.equal(body(await post(t, key, {})).id, first.id);
-    await sleep(1_100);
+    const { redis } = t.app.infra;
+    const stored = await redis.keys(redisKeys(t.env.GANFORGE_PREFIX).idempotency('*'));
+    assert.equal(stored.length, 1);
+    const ttl = await redis.pttl(stored[0]!);
+    assert.ok(ttl > 0 && ttl <= 1000, `expires within the 1 s TTL: ${ttl} ms`);
+    // Wait for the expiry itself rather than a guessed margin past it.
+    await waitUntil(async () => (await redis.exists(stored[0]!)) === 0, 10_000, 'the key to expire');
     const second = await post(t, key, {});
     assert.equal(second.statusCode, 201);
     assert.notEqual(body(second).id, first.id);

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { generateOpenApi } from '../../src/api/openapi.js';
 import { OPENAPI_FILE } from '../../src/api/plugins/swagger.js';
-import { startTestApp } from './test-app.js';
+import { buildTestApp } from './test-app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,17 +25,13 @@ test('openapi.yaml passes redocly lint without errors or warnings', async () => 
   assert.deepEqual([report.totals.errors, report.totals.warnings], [0, 0]);
 });
 
-test('GET /openapi.yaml serves the committed file; /docs serves the UI', async () => {
-  const t = await startTestApp();
-  try {
-    const res = await t.app.inject({ method: 'GET', url: '/openapi.yaml' });
-    assert.equal(res.statusCode, 200);
-    assert.match(String(res.headers['content-type']), /^application\/yaml/);
-    assert.equal(res.body, await readFile(OPENAPI_FILE, 'utf8'));
-    const docs = await t.app.inject({ method: 'GET', url: '/docs' });
-    assert.equal(docs.statusCode, 200);
-    assert.match(docs.body, /swagger-ui/i);
-  } finally {
-    await t.close();
-  }
+test('GET /openapi.yaml serves the committed file; /docs serves the UI', async (ctx) => {
+  const t = await buildTestApp(ctx);
+  const res = await t.app.inject({ method: 'GET', url: '/openapi.yaml' });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^application\/yaml/);
+  assert.equal(res.body, await readFile(OPENAPI_FILE, 'utf8'));
+  const docs = await t.app.inject({ method: 'GET', url: '/docs' });
+  assert.equal(docs.statusCode, 200);
+  assert.match(docs.body, /swagger-ui/i);
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { FastifyRequest } from 'fastify';
 import { boardProblem } from '../../src/api/plugins/queue-board.js';
-import { body, startTestApp, type TestApp } from './test-app.js';
+import { body, buildTestApp, startTestApp, type TestApp } from './test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(ROOT, 'test-results');
@@ -164,18 +164,14 @@ describe('queue board on', () => {
 });
 
 describe('queue board errors', () => {
-  test('a rate-limited board request is 429 problem+json with Retry-After, as elsewhere in the API', async () => {
-    const t = await startTestApp({ GANFORGE_QUEUE_BOARD: 'true', GANFORGE_RATE_LIMIT_MAX: '1' });
-    try {
-      assert.equal((await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' })).statusCode, 200);
-      const res = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
-      assert.equal(res.statusCode, 429);
-      assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-      assert.equal(body(res).code, 'RATE_LIMITED');
-      assert.ok(Number(res.headers['retry-after']) > 0);
-    } finally {
-      await t.close();
-    }
+  test('a rate-limited board request is 429 problem+json with Retry-After, as elsewhere in the API', async (ctx) => {
+    const t = await buildTestApp(ctx, { GANFORGE_QUEUE_BOARD: 'true', GANFORGE_RATE_LIMIT_MAX: '1' });
+    assert.equal((await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' })).statusCode, 200);
+    const res = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
+    assert.equal(res.statusCode, 429);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(body(res).code, 'RATE_LIMITED');
+    assert.ok(Number(res.headers['retry-after']) > 0);
   });
 
   test('a 5xx the board answers itself says nothing of its body, which goes to the log', () => {

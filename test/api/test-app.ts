@@ -39,6 +39,16 @@ export async function startTestApp(vars: Record<string, string> = {}): Promise<T
   };
 }
 
+/**
+ * startTestApp for one test: the app is closed (and its keys and data dir removed) when the test ends, pass or fail.
+ * A suite that shares one app calls startTestApp in `before` and closes it in `after`.
+ */
+export async function buildTestApp(t: { after(fn: () => Promise<void>): void }, vars: Record<string, string> = {}): Promise<TestApp> {
+  const app = await startTestApp(vars);
+  t.after(() => app.close());
+  return app;
+}
+
 /** Removes every key under `prefix:` (ours and BullMQ's). */
 export async function deleteKeys(prefix: string): Promise<void> {
   const redis = connect();

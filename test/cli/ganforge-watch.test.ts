@@ -81,10 +81,10 @@ test('watch opens the stream from now before reading the job, and resumes after 
         // Opened before the job was read; a sample written between the two comes on the stream after the read.
         res.write('retry: 10\nid: 5-0\n\n');
         await jobRead;
-        res.write(frame('6-0', 'sample', { id: 's40', iteration: 40, url: '/samples/s40.png' }));
+        res.write(frame('6-0', 'sample', { id: 's40', iteration: 40, url: '/samples/s40.png', createdAt: '2026-01-01T00:00:00.000Z' }));
       } else if (n === 1) {
         // A balancer dropped the first stream: the reconnect carries on after its last id.
-        res.write(frame('7-0', 'checkpoint', { iteration: 50, size: 1024 * 1024 }));
+        res.write(frame('7-0', 'checkpoint', { iteration: 50, size: 1024 * 1024, createdAt: '2026-01-01T00:00:00.000Z' }));
       } else {
         res.write(frame('8-0', 'status', { status: 'completed', error: null }));
       }

@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
-import { loadEnv } from '../../src/config/env.js';
+import { fileURLToPath } from 'node:url';
+import { FASHION_MNIST_DEFAULT_DIR, loadEnv } from '../../src/config/env.js';
+import { locateAssets } from '../../src/dashboard/dashboard-assets.js';
+import { OPENAPI_FILE } from '../../src/api/plugins/swagger.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -306,26 +309,54 @@ for (const [file, { entry }] of Object.entries(DOCKERFILES)) {
   });
 }
 
+/** COPY's sources and destination, and the stage it copies from (undefined: the build context). */
+function copyOf(ins: Instruction): { from?: string; sources: string[]; dest: string } {
+  const words = ins.args.split(/\s+/);
+  const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
+  const paths = words.filter((w) => !w.startsWith('--'));
+  return { from, sources: paths.slice(0, -1), dest: paths.at(-1)! };
+}
+
+/** The packages of every `apt-get install` in the RUN instructions of the final stage. */
+function aptPackages(ins: Instruction[]): string[] {
+  const last = Math.max(...ins.map((i) => i.stage));
+  return ins
+    .filter((i) => i.op === 'RUN' && i.stage === last)
+    .flatMap((i) => i.args.split(/&&|;/))
+    .map((cmd) => cmd.trim().split(/\s+/))
+    .filter((words) => words.includes('apt-get') && words.includes('install'))
+    .flatMap((words) => words.slice(words.indexOf('install') + 1).filter((w) => !w.startsWith('-')));
+}
+
 test('the API image carries the files the API reads beside dist/: dashboard assets and openapi.yaml', () => {
-  const copies = parseDockerfile(read('docker/api.Dockerfile')).filter((i) => i.op === 'COPY').map((i) => i.args);
-  // dashboard-assets.ts looks in public/ beside the compiled module; swagger.ts reads openapi.yaml at the package root.
-  assert.ok(copies.some((c) => /\bsrc\/dashboard\/public \.\/dist\/dashboard\/public$/.test(c)), copies.join('\n'));
-  assert.ok(copies.some((c) => /^openapi\.yaml \.\/$/.test(c)), copies.join('\n'));
-  assert.match(read('src/dashboard/dashboard-assets.ts'), /path\.join\(import\.meta\.dirname, 'public'\)/);
-  assert.match(read('src/api/plugins/swagger.ts'), /new URL\('\.\.\/\.\.\/\.\.\/openapi\.yaml', import\.meta\.url\)/);
+  const ins = parseDockerfile(read('docker/api.Dockerfile'));
+  const workdir = ins.filter((i) => i.op === 'WORKDIR').pop()!.args;
+  const copies = ins.filter((i) => i.op === 'COPY').map(copyOf);
+  // Where the modules look, relative to the package root, under tsx (src/); dist/ mirrors src/ at the same depth.
+  const publicDir = path.relative(ROOT, locateAssets().publicDir);
+  assert.equal(publicDir, 'src/dashboard/public');
+  const assets = copies.find((c) => c.from === 'build' && c.sources[0] === path.posix.join(workdir, publicDir));
+  assert.ok(assets, `the image copies ${publicDir} from the build stage`);
+  assert.equal(path.posix.normalize(assets.dest), path.posix.join('dist', path.relative('src', publicDir)), 'beside dist/dashboard/');
+  assert.equal(path.relative(ROOT, fileURLToPath(OPENAPI_FILE)), 'openapi.yaml');
+  const spec = copies.find((c) => c.from === undefined && c.sources.includes('openapi.yaml'));
+  assert.ok(spec, 'the image copies openapi.yaml from the context');
+  assert.equal(path.posix.join(workdir, spec.dest), workdir + '/', 'to the package root (WORKDIR)');
 });
 
 test('worker images carry Fashion-MNIST at the path the dataset loader reads', () => {
-  assert.match(read('docker/worker.Dockerfile'), /apt-get install[^\n]*dataset-fashion-mnist/);
-  const gpu = read('docker/worker-gpu.Dockerfile');
-  assert.match(gpu, /apt-get install[^\n]*dataset-fashion-mnist/);
-  assert.match(gpu, /COPY --from=\S+ \/usr\/share\/datasets\/fashion-mnist \/usr\/share\/datasets\/fashion-mnist/);
-  assert.match(read('src/gan/datasets/index.ts'), /'\/usr\/share\/datasets\/fashion-mnist'/);
+  assert.equal(loadEnv({}).GANFORGE_FASHION_MNIST_DIR, FASHION_MNIST_DEFAULT_DIR);
+  assert.ok(aptPackages(parseDockerfile(read('docker/worker.Dockerfile'))).includes('dataset-fashion-mnist'));
+  const gpu = parseDockerfile(read('docker/worker-gpu.Dockerfile'));
+  const datasetsStage = gpu.filter((i) => i.op === 'FROM').findIndex((i) => / AS datasets$/i.test(i.args));
+  assert.ok(datasetsStage >= 0, 'the GPU image has a datasets stage');
+  assert.ok(aptPackages(gpu.filter((i) => i.stage <= datasetsStage)).includes('dataset-fashion-mnist'), 'which installs it');
+  const copied = gpu.filter((i) => i.op === 'COPY').map(copyOf).find((c) => c.from === 'datasets');
+  assert.deepEqual(copied && [copied.sources, copied.dest], [[FASHION_MNIST_DEFAULT_DIR], FASHION_MNIST_DEFAULT_DIR]);
 });
 
 test('the GPU image: CUDA 11.2 + cuDNN 8, tfjs-node-gpu at the peer version, mirror build args wired through', () => {
-  const text = read('docker/worker-gpu.Dockerfile');
-  const ins = parseDockerfile(text);
+  const ins = parseDockerfile(read('docker/worker-gpu.Dockerfile'));
   const froms = ins.filter((i) => i.op === 'FROM').map((i) => i.args);
   assert.ok(froms.some((f) => /^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime-ubuntu20\.04\b/.test(f)), froms.join('\n'));
 
@@ -341,7 +372,8 @@ test('the GPU image: CUDA 11.2 + cuDNN 8, tfjs-node-gpu at the peer version, mir
     assert.ok(services.worker!.build!.args && name in services.worker!.build!.args, `compose passes ${name}`);
   }
   assert.ok(install.args.includes('npm_config_tfjs_binding_binary_host_mirror'), 'the addon mirror reaches node-pre-gyp');
-  assert.match(text, /TF_FORCE_GPU_ALLOW_GROWTH=true/, 'replicas can share a GPU');
+  const env = ins.filter((i) => i.op === 'ENV' && i.stage === Math.max(...ins.map((j) => j.stage))).flatMap((i) => i.args.split(/\s+/));
+  assert.ok(env.includes('TF_FORCE_GPU_ALLOW_GROWTH=true'), 'replicas can share a GPU');
 });
 
 test('GPU workers: every replica sees every GPU and claims one itself, with nvidia-smi mounted to list them', () => {

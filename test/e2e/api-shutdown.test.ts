@@ -81,8 +81,8 @@ test('SIGTERM under load: in-flight requests complete, SSE ends cleanly and resu
   const exitSeconds = (Date.now() - termAt) / 1000;
   stop = true;
   await Promise.all(loops);
+  // 0 is a completed close: server.ts exits 1 when the close times out.
   assert.equal(code, 0);
-  assert.ok(exitSeconds < 10, `exited after ${exitSeconds}s`);
   assert.ok(outcomes.ok > 0);
   assert.deepEqual(outcomes.broken, []);
   // A connection the kernel accepted but whose request the server had not yet read may be reset by the close; a

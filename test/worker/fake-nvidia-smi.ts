@@ -2,6 +2,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { shellQuote } from '../../src/contract/run-directory.js';
 
 export const FAKE_GPUS = [
   { index: 0, uuid: 'GPU-11111111-aaaa-4bbb-8ccc-000000000000', name: 'NVIDIA Fake A100-SXM4-40GB', memoryMiB: 40960 },
@@ -34,8 +35,4 @@ exit ${exitCode}
   await writeFile(path.join(dir, 'nvidia-smi'), script);
   await chmod(path.join(dir, 'nvidia-smi'), 0o755);
   return { path: `${dir}${path.delimiter}${process.env.PATH ?? ''}`, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

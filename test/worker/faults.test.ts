@@ -104,9 +104,10 @@ test('SIGKILL mid-job: another worker resumes from the last checkpoint; metrics 
 });
 
 test('SIGTERM: the worker checkpoints, hands the job back, exits 0; the other worker continues at once', async () => {
-  // Production-length locks here: were the job not handed back, worker b could only get it after 60 s + a stalled
-  // check, so a take-over well inside that proves the hand-back without a tight timing bound.
-  const longLocks = { GANFORGE_LOCK_DURATION_MS: '60000', GANFORGE_STALLED_INTERVAL_MS: '30000' };
+  // A lock far longer than the test: were the job not handed back, worker b could only get it after 10 minutes, so a
+  // take-over at all (waitUntil's deadline only guards against a hang) proves the hand-back. The stalled-check
+  // interval stays short: BullMQ keeps one per queue, and a long one would hold up the next test's take-over.
+  const longLocks = { GANFORGE_LOCK_DURATION_MS: '600000' };
   const a = startWorker(longLocks);
   await a.waitFor(/worker ready/);
   const id = await submit();
@@ -116,9 +117,8 @@ test('SIGTERM: the worker checkpoints, hands the job back, exits 0; the other wo
   const termAt = Date.now();
   assert.equal(await stopProcess(a, 'SIGTERM'), 0, a.output().slice(-2000));
   const exitSeconds = (Date.now() - termAt) / 1000;
-  await waitUntil(async () => b.output().includes(id) && /training/.test(b.output()), 30_000, 'worker b to take the job');
+  await waitUntil(async () => b.output().includes(id) && /training/.test(b.output()), 120_000, 'worker b to take the job');
   const takeoverSeconds = (Date.now() - termAt) / 1000;
-  assert.ok(takeoverSeconds < 30, `taken over in ${takeoverSeconds}s, long before the 60 s lock would expire`);
   const r = await finished(id);
   assert.equal(r.status, 'completed');
   const got = await outcome(id, r);

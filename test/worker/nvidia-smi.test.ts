@@ -1,7 +1,7 @@
 // nvidia-smi's CSV parsed into GPUs, listGpus against fake nvidia-smi scripts, and GANFORGE_GPU's parsing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadEnv } from '../../src/config/env.js';
+import { ConfigError, loadEnv } from '../../src/config/env.js';
 import { listGpus, parseNvidiaSmiCsv } from '../../src/worker/nvidia-smi.js';
 import { FAKE_GPUS, fakeNvidiaSmi } from './fake-nvidia-smi.js';
 
@@ -70,7 +70,11 @@ test('GANFORGE_GPU: auto by default, all, none, or a list of indices and UUIDs; 
   assert.deepEqual(parse('none'), { mode: 'none' });
   assert.deepEqual(parse(`2, ${A},2`), { mode: 'list', ids: ['2', A] });
   for (const bad of ['yes', '0,,1', 'GPU-123', '-1', '0;1']) {
-    assert.throws(() => parse(bad), /^Error: invalid configuration: GANFORGE_GPU: auto, all, none or a comma-separated list/, bad);
+    assert.throws(
+      () => parse(bad),
+      (e: unknown) => e instanceof ConfigError && /^invalid configuration: GANFORGE_GPU: auto, all, none or a comma-separated list/.test(e.message),
+      bad,
+    );
   }
   assert.equal(loadEnv({}).GANFORGE_GPU_LEASE_TTL_MS, 30_000);
   assert.throws(() => loadEnv({ GANFORGE_GPU_LEASE_TTL_MS: '500' }), /GANFORGE_GPU_LEASE_TTL_MS: Too small/);

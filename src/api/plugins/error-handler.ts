@@ -1,20 +1,11 @@
-// Maps every error to an RFC 9457 problem+json reply: validation, domain codes, fastify's 4xx; 5xx internals hidden.
+// Maps every error to an RFC 9457 problem+json reply: validation, the error base's status and code, fastify's 4xx;
+// 5xx internals hidden.
 import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PROBLEM_CONTENT_TYPE, type Problem } from '../schemas/responses.js';
-import { isDomainError } from '../services/errors.js';
-
-const DOMAIN_STATUS: Record<string, number> = {
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TOO_MANY_ACTIVE_JOBS: 429,
-  RATE_LIMITED: 429,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  IDEMPOTENCY_KEY_IN_USE: 409,
-  UNAVAILABLE: 503,
-};
+import { isAppError, type AppError } from '../../errors.js';
 
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -79,13 +70,10 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
     const errors = fieldErrors(where, err.validation as unknown as ValidationIssue[]);
     return sendProblem(request, reply, 400, 'VALIDATION_FAILED', `invalid request ${where}: ${errors.map((e) => e.path).join(', ')}`, errors);
   }
-  if (isDomainError(err)) {
-    if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-    return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message);
-  }
+  if (isAppError(err)) return sendAppError(err, request, reply);
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) return sendClientError(err, request, reply, status);
-  if (isRedisUnavailable(err)) {
+  if (isRedisUnavailable(err, request)) {
     request.log.warn({ err }, 'redis unavailable');
     return sendProblem(request, reply, 503, 'UNAVAILABLE', 'the job store is unavailable; retry shortly');
   }
@@ -93,9 +81,25 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
   return sendProblem(request, reply, 500, 'INTERNAL', internalErrorDetail(request));
 }
 
-/** ioredis gave up on a command because it has no connection (see maxRetriesPerRequest in the infrastructure plugin). */
-function isRedisUnavailable(err: Error): boolean {
-  return err.name === 'MaxRetriesPerRequestError' || /^Connection is closed\.?$|ECONNREFUSED|ETIMEDOUT/.test(err.message);
+/**
+ * An error on the base answers with its own status, and with its code and message when it is for the client
+ * (`expose`); otherwise (a storage or engine failure) the client gets INTERNAL and the log the rest.
+ */
+function sendAppError(err: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  if (err.status >= 500) request.log[err.expose ? 'warn' : 'error']({ err }, 'request failed');
+  if (err.expose) return sendProblem(request, reply, err.status, err.code, err.message);
+  return sendProblem(request, reply, err.status, 'INTERNAL', internalErrorDetail(request));
+}
+
+/**
+ * A Redis command failed while the client had no connection: ioredis gave up retrying it (maxRetriesPerRequest in the
+ * infrastructure plugin), or the client is not ready (closed, connecting, reconnecting). Read from the client's
+ * state and the error's class, not from its message.
+ */
+function isRedisUnavailable(err: Error, request: FastifyRequest): boolean {
+  const redis = request.server.infra?.redis;
+  return err.name === 'MaxRetriesPerRequestError' || (redis !== undefined && redis.status !== 'ready');
 }
 
 /** Fastify's own 4xx (body parsing, URL decoding): their messages are safe to show. */

@@ -1,6 +1,7 @@
 // Samples, checkpoints (listed, or one whole as a tar archive) and the generator of a job, via the artifact index and store.
 import type { Readable } from 'node:stream';
 import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
+import { GENERATOR_FILES, WEIGHTS_FILE } from '../../contract/checkpoint-layout.js';
 import type { ArtifactIndex } from '../../jobs/artifact-index.js';
 import type { MetricsStore } from '../../jobs/metrics-store.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
@@ -8,9 +9,6 @@ import { archiveFilename, checkpointArchiveEntries } from './checkpoint-archive.
 import { NotFoundError } from './errors.js';
 import type { JobsService } from './jobs-service.js';
 import { tarStream } from './tar-writer.js';
-
-const GENERATOR_MODEL = 'generator/model.json';
-const GENERATOR_WEIGHTS = 'generator/weights.bin';
 
 interface LayersModelJson {
   modelTopology?: unknown;
@@ -51,15 +49,15 @@ export class ArtifactsService {
    */
   async generatorModel(jobId: string, iteration?: number): Promise<{ iteration: number; model: LayersModelJson }> {
     const { checkpoint } = await this.checkpoint(jobId, iteration);
-    const model = JSON.parse(new TextDecoder().decode(await this.readFile(checkpoint, GENERATOR_MODEL))) as LayersModelJson;
-    const path = iteration === undefined ? `weights.bin?iteration=${checkpoint.iteration}` : 'weights.bin';
+    const model = JSON.parse(new TextDecoder().decode(await this.readFile(checkpoint, GENERATOR_FILES.model))) as LayersModelJson;
+    const path = iteration === undefined ? `${WEIGHTS_FILE}?iteration=${checkpoint.iteration}` : WEIGHTS_FILE;
     model.weightsManifest = (model.weightsManifest as LayersModelJson['weightsManifest'] | undefined ?? []).map((group) => ({ ...group, paths: group.paths.map(() => path) }));
     return { iteration: checkpoint.iteration, model };
   }
 
   async generatorWeights(jobId: string, iteration?: number): Promise<{ iteration: number; bytes: Uint8Array }> {
     const { checkpoint } = await this.checkpoint(jobId, iteration);
-    return { iteration: checkpoint.iteration, bytes: await this.readFile(checkpoint, GENERATOR_WEIGHTS) };
+    return { iteration: checkpoint.iteration, bytes: await this.readFile(checkpoint, GENERATOR_FILES.weights) };
   }
 
   /**

@@ -1,5 +1,6 @@
 // What a checkpoint archive holds: a command-line run directory (job.json, metrics.csv, checkpoints/<n>/...) to resume.
 import type { CheckpointRecord, JobRecord, LossPoint } from '../../contract/job.js';
+import { stateLast } from '../../contract/checkpoint-layout.js';
 import { METRICS_CSV_HEADER, RUN_FILES, checkpointPath, metricsCsvRow, resumeCommand } from '../../contract/run-directory.js';
 import type { TarEntry } from './tar-writer.js';
 
@@ -41,8 +42,7 @@ export async function checkpointArchiveEntries(
   return (async function* entries(): AsyncGenerator<TarEntry> {
     yield { name: RUN_FILES.jobJson, bytes: jobJson(job, checkpoint) };
     yield { name: RUN_FILES.metricsCsv, size: csvSize, chunks: csv() };
-    const last = (name: string) => Number(name === 'state.json');
-    for (const name of [...checkpoint.files].sort((a, b) => last(a) - last(b))) {
+    for (const name of [...checkpoint.files].sort(stateLast)) {
       yield { name: `${checkpointPath(checkpoint.iteration)}/${name}`, bytes: await sources.file(name) };
     }
   })();

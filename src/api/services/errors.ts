@@ -1,51 +1,57 @@
-// Domain errors of the API's services: small classes with a stable `code`; the error handler maps codes to HTTP.
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
-  // Nominal: a FastifyError (which also has a code) is not a DomainError.
-  readonly #domain = true;
-  /** Sent as Retry-After when set: the client may try again after this many seconds. */
-  readonly retryAfterSeconds?: number;
-  constructor(message: string, options: { retryAfterSeconds?: number } = {}) {
-    super(message);
-    this.name = new.target.name;
-    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
-  }
-}
+// Domain errors of the API's services: small classes on the one error base (src/errors.ts) with code, status, retry.
+import { AppError } from '../../errors.js';
+
+/** An error a service raises for a request; the error handler answers with its status and code. */
+export abstract class DomainError extends AppError {}
 
 export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND';
+  readonly status = 404;
+  readonly retry = 'permanent';
 }
 
 /** The resource exists but is in a state that forbids the operation (e.g. cancelling a finished job). */
 export class ConflictError extends DomainError {
   readonly code = 'CONFLICT';
+  readonly status = 409;
+  readonly retry = 'permanent';
 }
 
 /** Too many queued + running jobs (GANFORGE_MAX_ACTIVE_JOBS). */
 export class TooManyActiveJobsError extends DomainError {
   readonly code = 'TOO_MANY_ACTIVE_JOBS';
+  readonly status = 429;
+  readonly retry = 'transient';
 }
 
 /** Too many requests from one client in the rate-limit window (Retry-After is set by the rate limiter). */
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
+  readonly status = 429;
+  readonly retry = 'transient';
 }
 
 /** An Idempotency-Key sent again with a different request body. */
 export class IdempotencyKeyReusedError extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  readonly status = 422;
+  readonly retry = 'permanent';
 }
 
 /** The first request with this Idempotency-Key is still being processed. */
 export class IdempotencyKeyInUseError extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_IN_USE';
+  readonly status = 409;
+  readonly retry = 'transient';
 }
 
 /** A dependency (Redis) does not answer. */
 export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';
-}
-
-export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
+  readonly status = 503;
+  readonly retry = 'transient';
+  /** Its messages are written for the client ("Redis did not answer within 1000 ms"). */
+  override get expose(): boolean {
+    return true;
+  }
 }

@@ -1,6 +1,6 @@
 // Replays a job's event stream and follows it until the job ends: the source behind GET /jobs/:id/events.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTerminal, type JobStatus } from '../../contract/job.js';
+import { isTerminal } from '../../contract/job.js';
 import type { EventLog, JobEvent } from '../../jobs/event-log.js';
 import type { JobStore } from '../../jobs/job-store.js';
 import { NotFoundError } from './errors.js';
@@ -15,12 +15,17 @@ export interface FollowOptions {
 }
 
 function isTerminalStatusEvent(e: JobEvent): boolean {
-  const status = (e.data as { status?: JobStatus } | null)?.status;
-  return e.event === 'status' && typeof status === 'string' && isTerminal(status);
+  return e.event === 'status' && isTerminal(e.data.status);
+}
+
+/** What the follower reads: a job's record and its event stream (Redis in the API; in memory in unit tests). */
+export interface FollowerDeps {
+  jobs: Pick<JobStore, 'get'>;
+  events: Pick<EventLog, 'read' | 'lastId'>;
 }
 
 export class EventFollower {
-  constructor(private readonly deps: { jobs: JobStore; events: EventLog }) {}
+  constructor(private readonly deps: FollowerDeps) {}
 
   /**
    * Checked before anything is streamed: NotFoundError when the job does not exist; true when the job has finished and

@@ -147,14 +147,7 @@ export class JobsService {
 
   /** True when the BullMQ job is gone (removed now, or already); false while a worker holds its lock. */
   private async removeFromQueue(id: string): Promise<boolean> {
-    const job = await this.deps.queue.getJob(id);
-    if (!job) return true;
-    try {
-      await job.remove();
-      return true;
-    } catch (err) {
-      if (/locked/i.test((err as Error).message)) return false;
-      throw err;
-    }
+    // Queue.remove answers 0 when a worker holds the job's lock (and 1 when it removed the job or there was none).
+    return (await this.deps.queue.remove(id)) === 1;
   }
 }

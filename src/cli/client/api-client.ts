@@ -1,8 +1,11 @@
 // The command-line client's view of the HTTP API: JSON requests with node's fetch, problem+json errors as one line.
+import { AppError, type Retry } from '../../errors.js';
 
 /** An error answer of the API; `message` is the one line the CLI prints, e.g. `404 Not Found: no job 1234`. */
-export class ApiError extends Error {
-  override name = 'ApiError';
+export class ApiError extends AppError {
+  readonly code = 'API_ERROR';
+  /** A refusal the API expects to lift (429, 5xx) is transient. */
+  readonly retry: Retry;
   constructor(
     readonly status: number,
     readonly title: string,
@@ -16,6 +19,7 @@ export class ApiError extends Error {
       .join('; ');
     const said = fields || detail;
     super(`${status} ${title}${said ? `: ${said}` : ''}`);
+    this.retry = status === 429 || status >= 500 ? 'transient' : 'permanent';
   }
 
   /** The same error with its field paths renamed (e.g. `body.batchSize` to the flag `--batch-size`). */
@@ -25,8 +29,10 @@ export class ApiError extends Error {
 }
 
 /** The API did not answer at all (refused, unknown host, reset, timed out). */
-export class ConnectionError extends Error {
-  override name = 'ConnectionError';
+export class ConnectionError extends AppError {
+  readonly code = 'API_UNREACHABLE';
+  readonly status = 503;
+  readonly retry = 'transient';
 }
 
 export class ApiClient {

@@ -6,14 +6,18 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import tar from 'tar-stream';
 import { RUN_FILES, checkpointPath, resumeCommand } from '../../contract/run-directory.js';
+import { STATE_FILE } from '../../contract/checkpoint-layout.js';
 import { TMP_PREFIX, findLatestCheckpoint } from '../run-dir.js';
 import type { ApiClient } from './api-client.js';
 import type { Command } from './client-args.js';
 import type { CheckpointList, JobResource } from './job-types.js';
+import { AppError } from '../../errors.js';
 
 /** The target directory or the archive cannot be used; printed as one line. */
-export class CheckpointDownloadError extends Error {
-  override name = 'CheckpointDownloadError';
+export class CheckpointDownloadError extends AppError {
+  readonly code = 'CHECKPOINT_DOWNLOAD';
+  readonly status = 500;
+  readonly retry = 'permanent';
 }
 
 /** A path segment the archive may use: what the artifact store accepts as a key segment, so never '.' or '..'. */
@@ -98,7 +102,7 @@ async function extractRunDirectory(
       if (rel) {
         files++;
         bytes += entry.header.size;
-        whole ||= rel.join('/') === 'state.json';
+        whole ||= rel.join('/') === STATE_FILE;
       } else {
         extra.push(name);
       }

@@ -1,8 +1,11 @@
 // Parses the `ganforge` client's command line: a command, its job id or flags, and the API address.
 import { parseArgs } from 'node:util';
+import { loadClientEnv, type ClientEnv } from '../../config/env.js';
 import { z } from 'zod';
 import { JOB_STATUSES, jobSpecSchema, type JobStatus } from '../../contract/job.js';
 import { UsageError } from '../train-args.js';
+import { describeParseArgsError, isNumberText } from '../flags.js';
+import { flagOf } from '../../contract/run-directory.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:3000';
 
@@ -25,9 +28,8 @@ export interface ClientArgs {
 
 type FieldSchema = { type?: string; enum?: string[] };
 const specFields = z.toJSONSchema(jobSpecSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
-export const toFlag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /** --batch-size -> batchSize, for every field of the job spec: the flags follow the contract. */
-const SPEC_FLAGS = Object.fromEntries(Object.keys(specFields).map((key) => [toFlag(key), key]));
+const SPEC_FLAGS = Object.fromEntries(Object.keys(specFields).map((key) => [flagOf(key), key]));
 
 export const CLIENT_USAGE = `Usage: ganforge [--api URL] COMMAND [options]
 
@@ -79,7 +81,7 @@ const OPTIONS = {
 } satisfies Record<CommandName, Record<string, { type: 'string' | 'boolean'; short?: string }>>;
 
 /** Parses argv (without node and the script). Throws UsageError for anything that is not a valid command line. */
-export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ClientArgs {
+export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()): ClientArgs {
   const name = findCommand(argv);
   const help = argv.includes('--help') || argv.includes('-h') || name === 'help';
   if (name === undefined || help) {
@@ -94,7 +96,7 @@ export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv = process
     const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = OPTIONS[command];
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new UsageError(describeParseError(err));
+    throw new UsageError(describeParseArgsError(err));
   }
   const { values } = parsed;
   const positionals = parsed.positionals.filter((p, i) => !(i === 0 && p === command));
@@ -165,7 +167,7 @@ function specFromFlags(values: Record<string, string | boolean | undefined>): Re
     if (typeof raw !== 'string') continue;
     const type = specFields[key]!.type;
     if (type === 'integer' || type === 'number') {
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw)) {
+      if (!isNumberText(raw)) {
         throw new UsageError(`--${flagName}: must be ${type === 'integer' ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`);
       }
       spec[key] = Number(raw);
@@ -192,18 +194,4 @@ function parseApi(flagValue: string | undefined, envValue: string | undefined): 
 function expectPositionals(command: string, positionals: string[], count: 0 | 1): void {
   if (count === 1 && positionals.length === 0) throw new UsageError(`${command}: missing job ID`);
   if (positionals.length > count) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[count])}`);
-}
-
-/** node:util parseArgs errors run over several sentences; keep one line that names the flag. */
-function describeParseError(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  const flagName = /'(-[^' ]*)/.exec(e.message ?? '')?.[1] ?? '';
-  switch (e.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flagName}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return e.message?.includes('does not take an argument') ? `${flagName}: takes no value` : `${flagName}: missing value`;
-    default:
-      return (e.message ?? String(err)).split('\n')[0]!;
-  }
 }

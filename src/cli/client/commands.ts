@@ -2,7 +2,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError, type ApiClient } from './api-client.js';
-import { toFlag, type Command } from './client-args.js';
+import type { Command } from './client-args.js';
+import { flagOf } from '../../contract/run-directory.js';
 import { jobSheet, jobsTable } from './job-format.js';
 import type { JobList, JobResource, SampleList } from './job-types.js';
 
@@ -17,7 +18,7 @@ export async function submit(api: ApiClient, { spec }: Extract<Command, { name: 
     return 0;
   } catch (err) {
     // The API names body fields; the user typed flags.
-    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('body.') ? `--${toFlag(p.slice(5))}` : p));
+    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('body.') ? `--${flagOf(p.slice(5))}` : p));
     throw err;
   }
 }
@@ -71,7 +72,7 @@ export async function resume(api: ApiClient, cmd: Extract<Command, { name: 'resu
     out(`resumed ${job.id}: queued, from iteration ${job.progress.iteration} to ${job.progress.iterations}`);
     return 0;
   } catch (err) {
-    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('body.') ? `--${toFlag(p.slice(5))}` : p));
+    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('body.') ? `--${flagOf(p.slice(5))}` : p));
     throw err;
   }
 }

@@ -1,9 +1,10 @@
 // `ganforge watch`: follows a job's events from now (resuming with Last-Event-ID) until it ends; the exit code is the verdict.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTerminal, type JobStatus, type LossPoint } from '../../contract/job.js';
+import { isTerminal, type JobStatus } from '../../contract/job.js';
+import { parseJobEvent } from '../../contract/events.js';
 import { ApiClient, ConnectionError } from './api-client.js';
 import { fmtDuration, fmtLosses } from './job-format.js';
-import type { JobResource, SampleView } from './job-types.js';
+import type { JobResource } from './job-types.js';
 import { readSse, type SseEvent, type SseState } from './sse-parser.js';
 import { createWatchDisplay, type WatchDisplay } from './watch-display.js';
 
@@ -103,37 +104,33 @@ class EventHandler {
     this.seenUpTo = job.progress.iteration;
   }
 
-  handle(e: SseEvent): JobStatus | undefined {
-    let data: unknown;
-    try {
-      data = JSON.parse(e.data);
-    } catch {
-      return undefined;
-    }
+  handle(raw: SseEvent): JobStatus | undefined {
+    const e = parseJobEvent(raw);
+    if (!e) return undefined;
     switch (e.event) {
       case 'progress': {
-        const progress = data as JobResource['progress'];
+        const progress = e.data;
         if (progress.iteration >= this.seenUpTo) this.display.progress(progress, this.latest);
         return undefined;
       }
       case 'metrics': {
-        const points = (data as { points: LossPoint[] }).points;
+        const points = e.data.points;
         const last = points[points.length - 1];
         if (last) this.latest = { dLoss: last.dLoss, dAcc: last.dAcc, gLoss: last.gLoss };
         return undefined;
       }
       case 'sample': {
-        const s = data as SampleView;
+        const s = e.data;
         if (s.iteration > this.seenUpTo) this.display.line(`sample     iteration ${s.iteration}  ${this.api.url(s.url).href}`);
         return undefined;
       }
       case 'checkpoint': {
-        const c = data as { iteration: number; size: number };
+        const c = e.data;
         if (c.iteration > this.seenUpTo) this.display.line(`checkpoint iteration ${c.iteration}  ${(c.size / 1024 / 1024).toFixed(1)} MB`);
         return undefined;
       }
       case 'status': {
-        const { status } = data as { status: JobStatus };
+        const { status } = e.data;
         if (isTerminal(status)) return status;
         if (status !== this.status) this.display.line(`status     ${status}`);
         this.status = status;

@@ -1,6 +1,7 @@
 // Reads IDX files (the MNIST / Fashion-MNIST format), raw or gzipped, and rejects malformed ones with a one-line reason.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { AppError } from '../../errors.js';
 
 /** 'images' is a uint8 3-d IDX file (magic 0x00000803), 'labels' a uint8 1-d one (magic 0x00000801). */
 export type IdxKind = 'images' | 'labels';
@@ -19,8 +20,10 @@ export interface IdxImagesAndLabels {
   labels: Uint8Array;
 }
 
-export class IdxFormatError extends Error {
+export class IdxFormatError extends AppError {
   readonly code = 'IDX_FORMAT';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(what: string, problem: string) {
     super(`${what}: ${problem}`);
     this.name = 'IdxFormatError';

@@ -6,13 +6,16 @@ import { dirname, join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { IdxFormatError, readIdxPair } from './idx.js';
 import { DATASET_NAMES, type DatasetName } from '../train-config.js';
+import { AppError } from '../../errors.js';
 
 export type { Dataset } from './dataset.js';
 export { describeDataset } from './dataset.js';
 export { IdxFormatError } from './idx.js';
 
-export class DatasetError extends Error {
+export class DatasetError extends AppError {
   readonly code = 'DATASET_UNAVAILABLE';
+  readonly status = 500;
+  readonly retry = 'permanent';
   constructor(message: string) {
     super(message);
     this.name = 'DatasetError';
@@ -22,7 +25,6 @@ export class DatasetError extends Error {
 const SIZE = 28;
 const IMAGES_FILE = 'train-images-idx3-ubyte';
 const LABELS_FILE = 'train-labels-idx1-ubyte';
-const FASHION_MNIST_DEFAULT_DIR = '/usr/share/datasets/fashion-mnist';
 
 // uint8 pixel p -> p / 127.5 - 1, so 0 maps to exactly -1 and 255 to exactly 1.
 const SCALE = Float32Array.from({ length: 256 }, (_, p) => p / 127.5 - 1);
@@ -133,8 +135,14 @@ async function loadFromNpmPackage(): Promise<Dataset> {
   };
 }
 
+/** Where the datasets' files are: config/env.ts's engine variables (GANFORGE_FASHION_MNIST_DIR has its default there). */
+export interface DatasetDirs {
+  GANFORGE_MNIST_DIR?: string;
+  GANFORGE_FASHION_MNIST_DIR: string;
+}
+
 /** Loads a dataset by name. Nothing is cached here: every call reads the files again. */
-export async function loadDataset(name: DatasetName, env: NodeJS.ProcessEnv = process.env): Promise<Dataset> {
+export async function loadDataset(name: DatasetName, env: DatasetDirs): Promise<Dataset> {
   switch (name) {
     case 'mnist': {
       const dir = env.GANFORGE_MNIST_DIR;
@@ -145,7 +153,7 @@ export async function loadDataset(name: DatasetName, env: NodeJS.ProcessEnv = pr
       return loadFromDir({
         name,
         envVar: 'GANFORGE_FASHION_MNIST_DIR',
-        dir: env.GANFORGE_FASHION_MNIST_DIR || FASHION_MNIST_DEFAULT_DIR,
+        dir: env.GANFORGE_FASHION_MNIST_DIR,
         hint: ', or install the Debian package dataset-fashion-mnist',
       });
     default:

@@ -95,7 +95,7 @@ function transposeInnerDims(x: tf.TensorInfo, backend: WasmBackend): tf.TensorIn
     const perm = [...Array(rank).keys()];
     [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
     const transpose = tf.getKernel('Transpose', 'wasm');
-    return transpose.kernelFunc({ inputs: { x }, backend: backend as {}, attrs: { perm } }) as tf.TensorInfo;
+    return transpose.kernelFunc({ inputs: { x }, backend: backend as object, attrs: { perm } }) as tf.TensorInfo;
   }
   const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], x.dtype);
   // Views are taken after makeOutput, which may grow (and so replace) the wasm memory.

