@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Env } from '../config/env.js';
+import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
 import errorHandler, { handleFrameworkError } from './plugins/error-handler.js';
 import infrastructure from './plugins/infrastructure.js';
@@ -16,6 +17,7 @@ import artifactsRoutes from './routes/artifacts-routes.js';
 import eventsRoutes from './routes/events-routes.js';
 import healthRoutes from './routes/health-routes.js';
 import jobsRoutes from './routes/jobs-routes.js';
+import keysRoutes from './routes/keys-routes.js';
 import metricsRoutes from './routes/metrics-routes.js';
 import prometheusRoutes from './routes/prometheus-routes.js';
 import workersRoutes from './routes/workers-routes.js';
@@ -58,6 +60,8 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   // Before the routes: it hooks each route as it is added.
   app.register(rateLimit, { env });
   app.register(services, { env });
+  // Before the routes, like the rate limits.
+  app.register(auth);
   app.register(requestMetrics);
   app.register(swagger);
   app.register(healthRoutes);
@@ -67,6 +71,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(artifactsRoutes);
   app.register(prometheusRoutes);
   app.register(workersRoutes);
+  app.register(keysRoutes);
   app.register(dashboard);
   if (env.GANFORGE_QUEUE_BOARD) app.register(queueBoard);
   return app;

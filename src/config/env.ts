@@ -155,6 +155,18 @@ export const envSchema = z.object({
   GANFORGE_GPU: gpuSetting.default({ mode: 'auto' }),
   /** How long a GPU lease outlives its worker's last renewal (renewed every third of it): a dead worker's GPU is free after this. */
   GANFORGE_GPU_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * A bootstrap admin token (at least 32 characters, e.g. `openssl rand -hex 32`): with it, every route answers and
+   * API keys can be made (POST /keys). Without it and without any API key, the API runs open, which server.ts allows
+   * only on a loopback address.
+   */
+  GANFORGE_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+  /** The project whose jobs the bootstrap admin token (and the open mode) creates and sees. */
+  GANFORGE_ADMIN_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, at most 63').default('default'),
+  /** A token that may read GET /metrics only (for a Prometheus scraper), at least 32 characters. */
+  GANFORGE_METRICS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+  /** Failed authentications per client (IP address) per rate-limit window before it gets 429 without a check. */
+  GANFORGE_AUTH_FAILURE_MAX: z.coerce.number().int().min(1).default(20),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 }).superRefine((env, ctx) => {

@@ -1,6 +1,7 @@
 // The job contract shared by the API and the worker: spec, status, the record kept in Redis, and the queue payload.
 import { z } from 'zod';
 import { trainConfigSchema } from '../gan/train-config.js';
+import { displayNameSchema } from './text.js';
 
 export const QUEUE_NAME = 'train';
 
@@ -11,7 +12,7 @@ export const isTerminal = (s: JobStatus): boolean => TERMINAL_STATUSES.includes(
 
 /** What a client may send to POST /jobs: the engine's hyperparameters plus a display name; all optional. */
 export const jobSpecSchema = trainConfigSchema.extend({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: displayNameSchema.max(200).optional(),
   keepCheckpoints: z
     .number()
     .int()
@@ -60,6 +61,10 @@ export interface JobRecord {
   cancelRequested: boolean;
   /** Sequence number used for newest-first listing and cursors. */
   seq: number;
+  /** The project the job belongs to: only keys of this project see it. Absent on records older than projects. */
+  project?: string;
+  /** Who created it: an API key id, `admin-token` or `open`. */
+  createdBy?: string;
 }
 
 export interface SampleRecord {

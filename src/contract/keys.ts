@@ -6,6 +6,8 @@ export function redisKeys(prefix: string) {
     job: (id: string) => `${p}:job:${id}`,
     /** Sorted set: job ids scored by their sequence number (newest = highest). */
     jobs: `${p}:jobs`,
+    /** Sorted set: one project's job ids scored by their sequence number (what GET /jobs lists for that project). */
+    projectJobs: (project: string) => `${p}:project:${project}:jobs`,
     /** Counter behind job sequence numbers. */
     seq: `${p}:seq`,
     /** Set: ids of the queued and running jobs (what GANFORGE_MAX_ACTIVE_JOBS caps). */
@@ -20,6 +22,12 @@ export function redisKeys(prefix: string) {
     samples: `${p}:samples`,
     /** Hash: iteration -> JSON CheckpointRecord. */
     checkpoints: (id: string) => `${p}:job:${id}:checkpoints`,
+    /** Hash: API key id -> JSON ApiKeyRecord (its token's SHA-256, never the token). */
+    apiKeys: `${p}:apikeys`,
+    /** Hash: SHA-256 of a token (hex) -> API key id; looked up on every request, so a revoked key stops at once everywhere. */
+    apiKeyHashes: `${p}:apikeys:byhash`,
+    /** String with an expiry: failed authentication attempts of one client in the current window. */
+    authFailures: (client: string) => `${p}:authfail:${client}`,
     /** String: idempotency key -> JSON of the first response. */
     idempotency: (key: string) => `${p}:idem:${key}`,
     /** Prefix of the API's rate-limit counters (one string per client and route group). */

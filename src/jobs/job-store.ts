@@ -5,6 +5,8 @@ import { redisKeys, type RedisKeys } from '../contract/keys.js';
 import { JOB_STATUSES, type JobRecord, type JobSpec, type JobStatus } from '../contract/job.js';
 
 export interface ListOptions {
+  /** Only this project's jobs (all jobs when absent). */
+  project?: string;
   status?: JobStatus;
   /** Opaque cursor from a previous page. */
   cursor?: string;
@@ -16,6 +18,7 @@ const CREATE_WITHIN = `
 if tonumber(ARGV[1]) > 0 and redis.call('scard', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('hset', KEYS[1], unpack(ARGV, 4))
 redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
+redis.call('zadd', KEYS[4], ARGV[2], ARGV[3])
 redis.call('sadd', KEYS[3], ARGV[3])
 return 1`;
 
@@ -46,21 +49,35 @@ function activeChange(fields: Partial<JobRecord>): 'add' | 'rem' | '' {
   return fields.status === 'queued' || fields.status === 'running' ? 'add' : 'rem';
 }
 
+/** Who a new job belongs to. */
+export interface JobOwner {
+  project: string;
+  createdBy: string;
+}
+
+/** Jobs made without an owner (tests, tools) and records older than projects belong to this project. */
+export const DEFAULT_PROJECT = 'default';
+
 export class JobStore {
   readonly keys: RedisKeys;
   constructor(readonly redis: Redis, prefix: string) {
     this.keys = redisKeys(prefix);
   }
 
-  async create(spec: JobSpec, id: string = crypto.randomUUID()): Promise<JobRecord> {
-    return (await this.createWithin(0, spec, id))!;
+  async create(spec: JobSpec, id: string = crypto.randomUUID(), owner?: JobOwner): Promise<JobRecord> {
+    return (await this.createWithin(0, spec, id, owner))!;
   }
 
   /**
    * Creates the job only while fewer than `maxActive` jobs are queued or running (0: no limit); null otherwise.
    * The check and the insert are one script, so concurrent creators cannot overshoot the limit.
    */
-  async createWithin(maxActive: number, spec: JobSpec, id: string = crypto.randomUUID()): Promise<JobRecord | null> {
+  async createWithin(
+    maxActive: number,
+    spec: JobSpec,
+    id: string = crypto.randomUUID(),
+    owner: JobOwner = { project: DEFAULT_PROJECT, createdBy: 'open' },
+  ): Promise<JobRecord | null> {
     const seq = await this.redis.incr(this.keys.seq);
     const record: JobRecord = {
       id,
@@ -78,16 +95,30 @@ export class JobStore {
       dataset: null,
       cancelRequested: false,
       seq,
+      project: owner.project,
+      createdBy: owner.createdBy,
     };
     const k = this.keys;
     const fields = Object.entries(encode(record)).flat();
-    const created = await this.redis.eval(CREATE_WITHIN, 3, k.job(id), k.jobs, k.activeJobs, maxActive, seq, id, ...fields);
+    const created = await this.redis.eval(
+      CREATE_WITHIN, 4, k.job(id), k.jobs, k.activeJobs, k.projectJobs(owner.project), maxActive, seq, id, ...fields,
+    );
     return created === 1 ? record : null;
   }
 
   async get(id: string): Promise<JobRecord | null> {
     const raw = await this.redis.hgetall(this.keys.job(id));
     return Object.keys(raw).length === 0 ? null : decode(raw);
+  }
+
+  /** The project a job belongs to (DEFAULT_PROJECT for records older than projects); null when there is no such job. */
+  async projectOf(id: string): Promise<string | null> {
+    const [exists, raw] = await this.redis.multi().exists(this.keys.job(id)).hget(this.keys.job(id), 'project').exec() as [
+      [Error | null, number],
+      [Error | null, string | null],
+    ];
+    if (!exists[1]) return null;
+    return raw[1] ? (JSON.parse(raw[1]) as string) : DEFAULT_PROJECT;
   }
 
   async update(id: string, fields: Partial<JobRecord>): Promise<void> {
@@ -122,12 +153,13 @@ export class JobStore {
   }
 
   /** Newest first. The cursor is the sequence number of the last job returned. */
-  async list({ status, cursor, limit }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+  async list({ project, status, cursor, limit }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
     let max = cursor ? `(${Number.parseInt(cursor, 36)}` : '+inf';
+    const index = project === undefined ? this.keys.jobs : this.keys.projectJobs(project);
     const jobs: JobRecord[] = [];
     const batch = Math.max(limit, 50);
     for (;;) {
-      const ids = await this.redis.zrevrangebyscore(this.keys.jobs, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
+      const ids = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
       if (ids.length === 0) return { jobs, nextCursor: null };
       for (let i = 0; i < ids.length; i += 2) {
         const record = await this.get(ids[i]!);
@@ -135,7 +167,7 @@ export class JobStore {
         if (!record || (status && record.status !== status)) continue;
         jobs.push(record);
         if (jobs.length === limit) {
-          const more = await this.redis.zrevrangebyscore(this.keys.jobs, max, '-inf', 'LIMIT', 0, 1);
+          const more = await this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, 1);
           return { jobs, nextCursor: more.length ? record.seq.toString(36) : null };
         }
       }
@@ -166,10 +198,12 @@ export class JobStore {
   async delete(id: string): Promise<void> {
     const k = this.keys;
     const sampleIds = await this.redis.zrange(k.jobSamples(id), 0, -1);
+    const project = (await this.projectOf(id)) ?? DEFAULT_PROJECT;
     const multi = this.redis
       .multi()
       .del(k.job(id), k.metrics(id), k.events(id), k.jobSamples(id), k.checkpoints(id))
       .zrem(k.jobs, id)
+      .zrem(k.projectJobs(project), id)
       .srem(k.activeJobs, id);
     if (sampleIds.length) multi.hdel(k.samples, ...sampleIds);
     await multi.exec();

@@ -117,9 +117,9 @@ describe('Idempotency-Key', () => {
     // A short wait for the repeat, and a first request slower than it.
     t.app.services.idempotency = new IdempotencyService({ redis: t.app.infra.redis, prefix: t.env.GANFORGE_PREFIX, ttlSeconds: 60, waitMs: 150 });
     const original = jobs.create;
-    jobs.create = async (input) => {
+    jobs.create = async (input, owner) => {
       await sleep(600);
-      return original.call(jobs, input);
+      return original.call(jobs, input, owner);
     };
     try {
       const key = randomUUID();

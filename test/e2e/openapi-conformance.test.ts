@@ -312,6 +312,22 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal((await call('GET', '/metrics')).status, 200);
 });
 
+test('API keys: create, list, revoke; 401, 403 and 400 as documented (last: the first key turns authentication on)', async () => {
+  const created = await call('POST', '/keys', { json: { project: 'conformance', role: 'admin', name: 'e2e' } });
+  assert.equal(created.status, 201);
+  const admin = { authorization: `Bearer ${created.json.token}` };
+  assert.equal((await call('GET', '/keys')).status, 401);
+  assert.equal((await call('GET', '/jobs')).status, 401);
+  assert.equal((await call('GET', '/keys', { headers: admin })).status, 200);
+  assert.equal((await call('POST', '/keys', { json: { project: 'Bad Name', role: 'admin' }, headers: admin })).status, 400);
+  const member = await call('POST', '/keys', { json: { project: 'conformance', role: 'member' }, headers: admin });
+  assert.equal((await call('GET', '/keys', { headers: { authorization: `Bearer ${member.json.token}` } })).status, 403);
+  assert.equal((await call('DELETE', `/keys/${member.json.id}`, { headers: admin })).status, 204);
+  assert.equal((await call('DELETE', `/keys/${member.json.id}`, { headers: admin })).status, 404);
+  assert.equal((await call('DELETE', `/keys/${created.json.id}`, { headers: admin })).status, 204);
+  assert.equal((await call('GET', '/jobs?limit=1')).status, 200, 'no key left: open again');
+});
+
 test('every response conformed to openapi.yaml', () => {
   assert.deepEqual(violations, []);
 });

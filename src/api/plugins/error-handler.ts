@@ -14,6 +14,8 @@ const DOMAIN_STATUS: Record<string, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_USE: 409,
   UNAVAILABLE: 503,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
 };
 
 const FASTIFY_CODES: Record<string, string> = {
@@ -81,6 +83,7 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
   }
   if (isDomainError(err)) {
     if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+    if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="ganforge"');
     return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message);
   }
   const status = err.statusCode ?? 500;

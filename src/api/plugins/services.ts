@@ -1,6 +1,7 @@
 // Builds the API's services from the infrastructure and decorates them onto the app for the routes.
 import fp from 'fastify-plugin';
 import type { Env } from '../../config/env.js';
+import { AuthService } from '../services/auth-service.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
 import { HealthService } from '../services/health-service.js';
@@ -11,6 +12,7 @@ import { PrometheusService } from '../services/prometheus-service.js';
 import { WorkersService } from '../services/workers-service.js';
 
 export interface Services {
+  auth: AuthService;
   jobs: JobsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
@@ -29,9 +31,20 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { env: Env }) => {
-    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers } = app.infra;
+    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys } = app.infra;
+    const { env } = opts;
     const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: opts.env.GANFORGE_MAX_ACTIVE_JOBS, stats });
     app.decorate('services', {
+      auth: new AuthService({
+        redis,
+        prefix: env.GANFORGE_PREFIX,
+        keys: apiKeys,
+        adminToken: env.GANFORGE_ADMIN_TOKEN,
+        adminProject: env.GANFORGE_ADMIN_PROJECT,
+        metricsToken: env.GANFORGE_METRICS_TOKEN,
+        failureMax: env.GANFORGE_AUTH_FAILURE_MAX,
+        failureWindowMs: env.GANFORGE_RATE_LIMIT_WINDOW_MS,
+      }),
       jobs,
       metrics: new MetricsService({ jobs, metrics }),
       artifacts: new ArtifactsService({ jobs, index: artifacts, store, metrics }),

@@ -12,6 +12,7 @@ import {
 import { jsonResponse, problemResponse, problemResponses } from '../schemas/responses.js';
 import { OPTIONAL_BODY, withHeaders } from '../schemas/openapi-transforms.js';
 import { toJobResource, urls } from '../views/job-view.js';
+import { principalOf } from '../plugins/auth.js';
 
 const tags = ['jobs'];
 const str = { type: 'string' };
@@ -60,15 +61,17 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      const { project, keyId, via } = principalOf(request);
       const create = async () => {
-        const record = await app.services.jobs.create(request.body);
+        const record = await app.services.jobs.create(request.body, { project, createdBy: keyId ?? via });
         return { status: 201 as const, location: urls.job(record.id), body: toJobResource(record) };
       };
       const key = request.headers['idempotency-key'];
       let response;
       if (key === undefined) response = await create();
       else {
-        const outcome = await app.services.idempotency.run(key, request.body, create);
+        // Per project: another project's key cannot replay (or block) this one's requests.
+        const outcome = await app.services.idempotency.run(`${project}:${key}`, request.body, create);
         if (!outcome.stored) request.log.warn('could not store the response of an idempotent request; a retry may create a second job');
         if (outcome.replayed) reply.header('idempotent-replayed', 'true');
         response = outcome.response;
@@ -89,7 +92,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { jobs, nextCursor } = await app.services.jobs.list(request.query);
+      const { jobs, nextCursor } = await app.services.jobs.list({ ...request.query, project: principalOf(request).project });
       return { jobs: jobs.map(toJobResource), nextCursor };
     },
   );

@@ -51,6 +51,8 @@ export const jobResourceSchema = z
       etaSeconds: z.number().int().min(0).nullable().describe('Estimated seconds to completion while running'),
     }),
     latest: lossesSchema.nullable().describe('Losses of the last completed iteration'),
+    project: z.string().describe('The project the job belongs to (that of the key that created it)'),
+    createdBy: z.string().describe('Who created it: an API key id, `admin-token`, or `open` (no authentication)'),
     createdAt: isoDate,
     startedAt: isoDate.nullable(),
     finishedAt: isoDate.nullable(),

@@ -46,6 +46,16 @@ export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';
 }
 
+/** No credential, or one that names no key (401 with WWW-Authenticate). */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'UNAUTHORIZED';
+}
+
+/** A valid key whose role may not do this (a member asking for an admin route). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+}
+
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }

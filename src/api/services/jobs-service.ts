@@ -5,7 +5,7 @@ import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus
 import { artifactKeys } from '../../contract/keys.js';
 import type { ClusterStats } from '../../jobs/cluster-stats.js';
 import type { EventLog } from '../../jobs/event-log.js';
-import type { JobStore } from '../../jobs/job-store.js';
+import type { JobOwner, JobStore } from '../../jobs/job-store.js';
 import { enqueueTraining } from '../../jobs/train-queue.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { ConflictError, NotFoundError, TooManyActiveJobsError } from './errors.js';
@@ -29,11 +29,11 @@ const windingDown = (id: string) => new ConflictError(`job ${id} is still being 
 export class JobsService {
   constructor(private readonly deps: JobsServiceDeps) {}
 
-  async create(input: CreateJobInput): Promise<JobRecord> {
+  async create(input: CreateJobInput, owner: JobOwner): Promise<JobRecord> {
     const { jobs, queue, maxActiveJobs } = this.deps;
     // A seed picked here and stored in the spec makes every run repeatable from its record.
     const spec = jobSpecSchema.parse({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) });
-    const record = await jobs.createWithin(maxActiveJobs, spec);
+    const record = await jobs.createWithin(maxActiveJobs, spec, crypto.randomUUID(), owner);
     if (!record) {
       throw tooManyActive(maxActiveJobs);
     }
@@ -52,7 +52,8 @@ export class JobsService {
     return record;
   }
 
-  list(opts: { status?: JobStatus; cursor?: string; limit: number }) {
+  /** One project's jobs, newest first. */
+  list(opts: { project: string; status?: JobStatus; cursor?: string; limit: number }) {
     return this.deps.jobs.list(opts);
   }
 

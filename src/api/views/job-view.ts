@@ -1,6 +1,7 @@
 // Shapes records into the API's resources: the URLs clients follow, progress and ETA.
 import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
 import type { JobResource } from '../schemas/job-schemas.js';
+import { DEFAULT_PROJECT } from '../../jobs/job-store.js';
 
 export const urls = {
   job: (id: string) => `/jobs/${id}`,
@@ -29,6 +30,8 @@ export function toJobResource(r: JobRecord): JobResource {
     spec: r.spec,
     progress: { iteration: r.iteration, iterations, itPerSec: r.itPerSec, etaSeconds },
     latest: r.latest && toLossView(r.latest),
+    project: r.project ?? DEFAULT_PROJECT,
+    createdBy: r.createdBy ?? 'open',
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,

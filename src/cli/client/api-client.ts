@@ -30,8 +30,11 @@ export class ConnectionError extends Error {
 }
 
 export class ApiClient {
-  /** @param base the API's address; a path in it (behind a proxy) is kept. */
-  constructor(readonly base: URL) {
+  /**
+   * @param base the API's address; a path in it (behind a proxy) is kept.
+   * @param token an API key, sent as Authorization: Bearer on every request (only to `base`'s origin).
+   */
+  constructor(readonly base: URL, private readonly token?: string) {
     if (!this.base.pathname.endsWith('/')) this.base = new URL(`${this.base.href}/`);
   }
 
@@ -58,9 +61,11 @@ export class ApiClient {
   /** Sends a request; any answer but 2xx becomes an ApiError. */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const url = this.url(path);
+    const headers = new Headers(init.headers);
+    if (this.token && url.origin === this.base.origin) headers.set('authorization', `Bearer ${this.token}`);
     let res: Response;
     try {
-      res = await fetch(url, init);
+      res = await fetch(url, { ...init, headers });
     } catch (err) {
       throw new ConnectionError(`cannot reach the API at ${this.base.href} (${reason(err)}); set --api or GANFORGE_API`);
     }

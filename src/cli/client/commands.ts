@@ -81,3 +81,44 @@ export async function remove(api: ApiClient, cmd: Extract<Command, { name: 'dele
   out(`deleted ${cmd.id}`);
   return 0;
 }
+
+interface KeyView {
+  id: string;
+  project: string;
+  role: string;
+  name: string | null;
+  createdAt: string;
+}
+
+/** Prints the new key's token alone on stdout (for `$(...)`), what it is on stderr: the token cannot be shown again. */
+export async function keysCreate(api: ApiClient, cmd: Extract<Command, { name: 'keys-create' }>): Promise<number> {
+  const key = await api.json<KeyView & { token: string }>('POST', 'keys', {
+    project: cmd.project,
+    role: cmd.role,
+    ...(cmd.keyName === undefined ? {} : { name: cmd.keyName }),
+  });
+  process.stderr.write(`created ${key.id} (${key.role} of project ${key.project}); its token, shown only now:\n`);
+  out(key.token);
+  return 0;
+}
+
+export async function keysList(api: ApiClient, cmd: Extract<Command, { name: 'keys-list' }>): Promise<number> {
+  const { keys } = await api.json<{ keys: KeyView[] }>('GET', 'keys');
+  if (cmd.json) out(JSON.stringify(keys, null, 2));
+  else if (keys.length === 0) out('no keys');
+  else {
+    const rows = [['ID', 'PROJECT', 'ROLE', 'CREATED', 'NAME'], ...keys.map((k) => [k.id, k.project, k.role, k.createdAt, printable(k.name ?? '')])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    out(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n'));
+  }
+  return 0;
+}
+
+export async function keysRevoke(api: ApiClient, cmd: Extract<Command, { name: 'keys-revoke' }>): Promise<number> {
+  await api.json<undefined>('DELETE', `keys/${encodeURIComponent(cmd.id)}`);
+  out(`revoked ${cmd.id}`);
+  return 0;
+}
+
+/** Names are printable already (the API refuses others); this keeps an old record from writing to the terminal. */
+const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
