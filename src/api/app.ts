@@ -18,6 +18,9 @@ import eventsRoutes from './routes/events-routes.js';
 import healthRoutes from './routes/health-routes.js';
 import jobsRoutes from './routes/jobs-routes.js';
 import keysRoutes from './routes/keys-routes.js';
+import sessionRoutes from './routes/session-routes.js';
+import { rewriteSignedUrl } from './services/link-signer.js';
+import requestOrigin from './plugins/request-origin.js';
 import metricsRoutes from './routes/metrics-routes.js';
 import prometheusRoutes from './routes/prometheus-routes.js';
 import workersRoutes from './routes/workers-routes.js';
@@ -44,6 +47,8 @@ export function buildApp({ env, logger }: BuildAppOptions) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     frameworkErrors: handleFrameworkError,
+    // Signed artifact links carry their signature as a path prefix, taken off before routing.
+    rewriteUrl: rewriteSignedUrl,
     // The error-handler plugin answers requests that arrive while closing, as problem+json.
     return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
@@ -61,6 +66,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(rateLimit, { env });
   app.register(services, { env });
   // Before the routes, like the rate limits.
+  app.register(requestOrigin, { env });
   app.register(auth);
   app.register(requestMetrics);
   app.register(swagger);
@@ -72,6 +78,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(prometheusRoutes);
   app.register(workersRoutes);
   app.register(keysRoutes);
+  app.register(sessionRoutes, { ttlSeconds: env.GANFORGE_SESSION_TTL_SECONDS });
   app.register(dashboard);
   if (env.GANFORGE_QUEUE_BOARD) app.register(queueBoard);
   return app;

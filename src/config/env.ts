@@ -167,6 +167,25 @@ export const envSchema = z.object({
   GANFORGE_METRICS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
   /** Failed authentications per client (IP address) per rate-limit window before it gets 429 without a check. */
   GANFORGE_AUTH_FAILURE_MAX: z.coerce.number().int().min(1).default(20),
+  /**
+   * Host names the API answers to (the Host header, without port), comma-separated, e.g. `gan.example.org`: other
+   * names get 421, which stops DNS-rebinding pages. Unset: any name while authentication is on, loopback names
+   * (localhost, 127.0.0.1, [::1]) only while it runs open. /healthz and /readyz answer any name.
+   */
+  GANFORGE_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/, 'host names without port or scheme')).min(1))
+    .optional(),
+  /**
+   * Key of the signed artifact links (HMAC-SHA256), at least 32 characters; every API replica needs the same. Unset:
+   * one is made at first use and kept in Redis, which every replica reads.
+   */
+  GANFORGE_LINK_SECRET: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+  /** How long a signed link (sample images, the generator) works: at least this, at most an hour more. */
+  GANFORGE_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  /** How long a dashboard login lasts. */
+  GANFORGE_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(12 * 3600),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 }).superRefine((env, ctx) => {

@@ -26,6 +26,10 @@ export function redisKeys(prefix: string) {
     apiKeys: `${p}:apikeys`,
     /** Hash: SHA-256 of a token (hex) -> API key id; looked up on every request, so a revoked key stops at once everywhere. */
     apiKeyHashes: `${p}:apikeys:byhash`,
+    /** String with an expiry: SHA-256 of a dashboard session id -> JSON session (who logged in, its CSRF token). */
+    session: (idHash: string) => `${p}:session:${idHash}`,
+    /** String: the key of the signed artifact links, when GANFORGE_LINK_SECRET is unset (made once, shared by replicas). */
+    linkSecret: `${p}:linksecret`,
     /** String with an expiry: failed authentication attempts of one client in the current window. */
     authFailures: (client: string) => `${p}:authfail:${client}`,
     /** String: idempotency key -> JSON of the first response. */

@@ -65,6 +65,11 @@ export class ApiKeyStore {
     return raw ? (JSON.parse(raw) as ApiKeyRecord) : null;
   }
 
+  async get(id: string): Promise<ApiKeyRecord | null> {
+    const raw = await this.redis.hget(this.keys.apiKeys, id);
+    return raw ? (JSON.parse(raw) as ApiKeyRecord) : null;
+  }
+
   async list(): Promise<ApiKeyRecord[]> {
     const all = Object.values(await this.redis.hgetall(this.keys.apiKeys)).map((raw) => JSON.parse(raw) as ApiKeyRecord);
     return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));

@@ -4,15 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { ADMIN_TOKEN, bearer, body, createKey, startTestApp, type TestApp } from './test-app.js';
+import { ADMIN_TOKEN, assertProblem, bearer, body, createKey, startTestApp, type TestApp } from './test-app.js';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, code: string) {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-  assert.equal(body(res).code, code);
-}
 
 describe('open mode (no admin token, no keys)', () => {
   let t: TestApp;

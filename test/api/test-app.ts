@@ -1,4 +1,5 @@
 // Test harness for the API: buildApp on real Redis under a unique key prefix and a temp data dir, both removed after.
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,13 @@ export async function deleteKeys(prefix: string): Promise<void> {
 /** Parses a JSON body, asserting the problem+json content type when `problem` is set. */
 export function body<T = any>(res: { body: string }): T {
   return JSON.parse(res.body) as T;
+}
+
+/** Asserts a problem+json answer with this status and code. */
+export function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, code: string): void {
+  assert.equal(res.statusCode, status, res.body);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  assert.equal(body(res).code, code);
 }
 
 /** An admin token for GANFORGE_ADMIN_TOKEN, and the header that sends it. */

@@ -322,6 +322,14 @@ test('API keys: create, list, revoke; 401, 403 and 400 as documented (last: the 
   assert.equal((await call('POST', '/keys', { json: { project: 'Bad Name', role: 'admin' }, headers: admin })).status, 400);
   const member = await call('POST', '/keys', { json: { project: 'conformance', role: 'member' }, headers: admin });
   assert.equal((await call('GET', '/keys', { headers: { authorization: `Bearer ${member.json.token}` } })).status, 403);
+  assert.equal((await call('POST', '/session', { json: { token: 'gf_wrong' } })).status, 401);
+  const login = await call('POST', '/session', { json: { token: member.json.token } });
+  assert.equal(login.status, 200);
+  const cookie = { cookie: login.headers.get('set-cookie')!.split(';')[0]! };
+  assert.equal((await call('GET', '/session', { headers: cookie })).status, 200);
+  assert.equal((await call('DELETE', '/session', { headers: cookie })).status, 403, 'no CSRF token');
+  assert.equal((await call('DELETE', '/session', { headers: { ...cookie, 'x-csrf-token': login.json.csrfToken } })).status, 204);
+  assert.equal((await call('GET', '/session', { headers: cookie })).status, 401);
   assert.equal((await call('DELETE', `/keys/${member.json.id}`, { headers: admin })).status, 204);
   assert.equal((await call('DELETE', `/keys/${member.json.id}`, { headers: admin })).status, 404);
   assert.equal((await call('DELETE', `/keys/${created.json.id}`, { headers: admin })).status, 204);

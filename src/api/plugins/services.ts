@@ -2,6 +2,8 @@
 import fp from 'fastify-plugin';
 import type { Env } from '../../config/env.js';
 import { AuthService } from '../services/auth-service.js';
+import { LinkSigner } from '../services/link-signer.js';
+import { SessionStore } from '../../jobs/session-store.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
 import { HealthService } from '../services/health-service.js';
@@ -13,6 +15,7 @@ import { WorkersService } from '../services/workers-service.js';
 
 export interface Services {
   auth: AuthService;
+  links: LinkSigner;
   jobs: JobsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
@@ -35,10 +38,12 @@ export default fp(
     const { env } = opts;
     const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: opts.env.GANFORGE_MAX_ACTIVE_JOBS, stats });
     app.decorate('services', {
+      links: new LinkSigner({ redis, prefix: env.GANFORGE_PREFIX, secret: env.GANFORGE_LINK_SECRET, ttlSeconds: env.GANFORGE_LINK_TTL_SECONDS }),
       auth: new AuthService({
         redis,
         prefix: env.GANFORGE_PREFIX,
         keys: apiKeys,
+        sessions: new SessionStore(redis, env.GANFORGE_PREFIX, env.GANFORGE_SESSION_TTL_SECONDS),
         adminToken: env.GANFORGE_ADMIN_TOKEN,
         adminProject: env.GANFORGE_ADMIN_PROJECT,
         metricsToken: env.GANFORGE_METRICS_TOKEN,

@@ -42,7 +42,7 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: jsonResponse('Samples', sampleListSchema), ...problemResponses({ 404: 'No such job' }) },
       },
     },
-    async (request) => ({ samples: (await app.services.artifacts.listSamples(request.params.id)).map(toSampleView) }),
+    async (request) => ({ samples: (await app.services.artifacts.listSamples(request.params.id)).map((s) => toSampleView(s, app.services.links.sign)) }),
   );
 
   app.get(
@@ -98,7 +98,7 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      return { checkpoints: (await app.services.artifacts.listCheckpoints(id)).map((c) => toCheckpointView(id, c)) };
+      return { checkpoints: (await app.services.artifacts.listCheckpoints(id)).map((c) => toCheckpointView(id, c, app.services.links.sign)) };
     },
   );
 

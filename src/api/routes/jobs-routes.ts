@@ -13,6 +13,7 @@ import { jsonResponse, problemResponse, problemResponses } from '../schemas/resp
 import { OPTIONAL_BODY, withHeaders } from '../schemas/openapi-transforms.js';
 import { toJobResource, urls } from '../views/job-view.js';
 import { principalOf } from '../plugins/auth.js';
+import type { JobRecord } from '../../contract/job.js';
 
 const tags = ['jobs'];
 const str = { type: 'string' };
@@ -30,6 +31,7 @@ const createJobHeadersSchema = z.looseObject({
 });
 
 const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const view = (record: JobRecord) => toJobResource(record, app.services.links.sign);
   app.post(
     '/jobs',
     {
@@ -64,7 +66,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
       const { project, keyId, via } = principalOf(request);
       const create = async () => {
         const record = await app.services.jobs.create(request.body, { project, createdBy: keyId ?? via });
-        return { status: 201 as const, location: urls.job(record.id), body: toJobResource(record) };
+        return { status: 201 as const, location: urls.job(record.id), body: view(record) };
       };
       const key = request.headers['idempotency-key'];
       let response;
@@ -93,7 +95,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { jobs, nextCursor } = await app.services.jobs.list({ ...request.query, project: principalOf(request).project });
-      return { jobs: jobs.map(toJobResource), nextCursor };
+      return { jobs: jobs.map(view), nextCursor };
     },
   );
 
@@ -108,7 +110,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: jsonResponse('The job', jobResourceSchema), ...problemResponses({ 404: 'No such job' }) },
       },
     },
-    async (request) => toJobResource(await app.services.jobs.get(request.params.id)),
+    async (request) => view(await app.services.jobs.get(request.params.id)),
   );
 
   app.post(
@@ -128,7 +130,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => reply.code(202).send(toJobResource(await app.services.jobs.cancel(request.params.id))),
+    async (request, reply) => reply.code(202).send(view(await app.services.jobs.cancel(request.params.id))),
   );
 
   app.post(
@@ -165,7 +167,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         request.body ??= {};
       },
     },
-    async (request, reply) => reply.code(202).send(toJobResource(await app.services.jobs.resume(request.params.id, request.body))),
+    async (request, reply) => reply.code(202).send(view(await app.services.jobs.resume(request.params.id, request.body))),
   );
 
   app.delete(

@@ -67,6 +67,9 @@ export const jobResourceSchema = z
       samples: z.string(),
       checkpoints: z.string(),
       generator: z.string(),
+      signedGenerator: z
+        .string()
+        .describe('The generator (latest checkpoint), signed: tf.loadLayersModel works on any page without a key until its expiry'),
       cancel: z.string(),
     }),
   })

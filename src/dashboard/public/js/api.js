@@ -11,9 +11,22 @@ export class ApiError extends Error {
   }
 }
 
+/** The session's CSRF token (GET session, or the login's answer): every write sends it. */
+let csrfToken = null;
+/** Called when the API answers 401: the session ended (or there never was one). */
+let onUnauthorized = () => undefined;
+
+export function setSession(session) {
+  csrfToken = session?.csrfToken ?? null;
+}
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
 /** Calls the API at a path relative to the page (e.g. "jobs"), so the dashboard works behind any host name. */
 export async function api(path, { method = 'GET', body } = {}) {
   const init = { method, headers: { accept: 'application/json' } };
+  if (method !== 'GET' && csrfToken) init.headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -26,6 +39,7 @@ export async function api(path, { method = 'GET', body } = {}) {
   }
   const text = await res.text();
   const data = text ? safeJson(text) : null;
+  if (res.status === 401 && path !== 'session') onUnauthorized();
   if (!res.ok) {
     throw new ApiError(data && typeof data === 'object' ? { ...data, status: res.status } : { status: res.status, title: res.statusText });
   }
@@ -44,6 +58,12 @@ function safeJson(text) {
 export function relative(url) {
   return url.startsWith('/') ? url.slice(1) : url;
 }
+
+export const sessionApi = {
+  get: () => api('session'),
+  login: (token) => api('session', { method: 'POST', body: { token } }),
+  logout: () => api('session', { method: 'DELETE' }),
+};
 
 export const jobsApi = {
   list: (params) => api(`jobs?${new URLSearchParams(params)}`),
