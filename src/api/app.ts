@@ -19,6 +19,7 @@ import healthRoutes from './routes/health-routes.js';
 import jobsRoutes from './routes/jobs-routes.js';
 import keysRoutes from './routes/keys-routes.js';
 import sessionRoutes from './routes/session-routes.js';
+import quotaRoutes from './routes/quota-routes.js';
 import { rewriteSignedUrl } from './services/link-signer.js';
 import requestOrigin from './plugins/request-origin.js';
 import metricsRoutes from './routes/metrics-routes.js';
@@ -78,6 +79,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(prometheusRoutes);
   app.register(workersRoutes);
   app.register(keysRoutes);
+  app.register(quotaRoutes);
   app.register(sessionRoutes, { ttlSeconds: env.GANFORGE_SESSION_TTL_SECONDS });
   app.register(dashboard);
   if (env.GANFORGE_QUEUE_BOARD) app.register(queueBoard);

@@ -186,6 +186,21 @@ export const envSchema = z.object({
   GANFORGE_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
   /** How long a dashboard login lasts. */
   GANFORGE_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(12 * 3600),
+  /**
+   * Quotas, the same for every project (GET /quota shows them with the project's usage); 0 turns one off.
+   * Queued + running jobs of one project (beyond: 429):
+   */
+  GANFORGE_QUOTA_ACTIVE_JOBS: z.coerce.number().int().min(0).default(20),
+  /** iterations x batchSize of one job (beyond: 422 naming the fields). The default allows 100,000 x 128. */
+  GANFORGE_QUOTA_JOB_EXAMPLES: z.coerce.number().int().min(0).default(12_800_000),
+  /** Bytes one job would store, estimated from its spec: kept checkpoints, samples, metrics (beyond: 422). */
+  GANFORGE_QUOTA_JOB_BYTES: z.coerce.number().int().min(0).default(2 * 1024 ** 3),
+  /** Bytes a project's jobs store in all; beyond it new jobs are refused (422) and a job's next checkpoint fails it. */
+  GANFORGE_QUOTA_STORED_BYTES: z.coerce.number().int().min(0).default(20 * 1024 ** 3),
+  /** Seconds one run of a job may train before its worker stops it, failed. */
+  GANFORGE_QUOTA_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(0).default(7 * 86400),
+  /** Checkpoints kept per job when its spec has no keepCheckpoints (0: keep all). */
+  GANFORGE_DEFAULT_KEEP_CHECKPOINTS: z.coerce.number().int().min(0).max(100_000).default(5),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 }).superRefine((env, ctx) => {

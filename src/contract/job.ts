@@ -20,8 +20,8 @@ export const jobSpecSchema = trainConfigSchema.extend({
     .max(100_000)
     .optional()
     .describe(
-      'Keep only the newest N checkpoints: older ones are deleted as new ones are written. Unset keeps every ' +
-        'checkpoint (one of model gan holds both networks and both Adam states, about 24 MB).',
+      'Keep only the newest N checkpoints: older ones are deleted as new ones are written. Unset: the API records ' +
+        'GANFORGE_DEFAULT_KEEP_CHECKPOINTS (5). One checkpoint of model gan holds both networks and both Adam states, about 24 MB.',
     ),
 }).strict();
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
@@ -65,6 +65,8 @@ export interface JobRecord {
   project?: string;
   /** Who created it: an API key id, `admin-token` or `open`. */
   createdBy?: string;
+  /** Bytes its samples and checkpoints take in the artifact store (counted by the artifact index). */
+  storedBytes?: number;
 }
 
 export interface SampleRecord {

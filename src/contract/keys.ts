@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     samples: `${p}:samples`,
     /** Hash: iteration -> JSON CheckpointRecord. */
     checkpoints: (id: string) => `${p}:job:${id}:checkpoints`,
+    /** Hash: project -> bytes its jobs' samples and checkpoints take in the artifact store. */
+    projectBytes: `${p}:project-bytes`,
     /** Hash: API key id -> JSON ApiKeyRecord (its token's SHA-256, never the token). */
     apiKeys: `${p}:apikeys`,
     /** Hash: SHA-256 of a token (hex) -> API key id; looked up on every request, so a revoked key stops at once everywhere. */

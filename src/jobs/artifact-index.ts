@@ -4,6 +4,19 @@ import type { Redis } from 'ioredis';
 import { redisKeys, artifactKeys, type RedisKeys } from '../contract/keys.js';
 import type { CheckpointRecord, SampleRecord } from '../contract/job.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
+import { DEFAULT_PROJECT } from './job-store.js';
+
+/**
+ * Adds ARGV[1] bytes to the job's storedBytes and to its project's total, only while the job exists (a late write
+ * must not resurrect a deleted job's record). The project is a field of the totals' hash, read from the job record.
+ */
+const ACCOUNT = `
+if redis.call('exists', KEYS[1]) == 0 then return 0 end
+local p = redis.call('hget', KEYS[1], 'project')
+local project = p and cjson.decode(p) or ARGV[2]
+redis.call('hincrby', KEYS[1], 'storedBytes', ARGV[1])
+redis.call('hincrby', KEYS[2], project, ARGV[1])
+return 1`;
 
 export class ArtifactIndex {
   readonly keys: RedisKeys;
@@ -19,9 +32,11 @@ export class ArtifactIndex {
     const record: SampleRecord = { id, jobId, iteration, createdAt: new Date().toISOString(), key, size, etag };
     // A sample re-made after a resume replaces the one of the same iteration.
     const old = await this.redis.zrangebyscore(this.keys.jobSamples(jobId), iteration, iteration);
+    const replaced = old.length ? (await this.redis.hmget(this.keys.samples, ...old)).filter((r): r is string => r !== null) : [];
     const multi = this.redis.multi().hset(this.keys.samples, id, JSON.stringify(record)).zadd(this.keys.jobSamples(jobId), iteration, id);
     if (old.length) multi.zrem(this.keys.jobSamples(jobId), ...old).hdel(this.keys.samples, ...old);
     await multi.exec();
+    await this.account(jobId, size - replaced.reduce((sum, r) => sum + (JSON.parse(r) as SampleRecord).size, 0));
     return record;
   }
 
@@ -48,7 +63,9 @@ export class ArtifactIndex {
       size += bytes.byteLength;
     }
     const record: CheckpointRecord = { iteration, size, createdAt: new Date().toISOString(), prefix, files: names };
+    const replaced = await this.redis.hget(this.keys.checkpoints(jobId), String(iteration));
     await this.redis.hset(this.keys.checkpoints(jobId), String(iteration), JSON.stringify(record));
+    await this.account(jobId, size - (replaced ? (JSON.parse(replaced) as CheckpointRecord).size : 0));
     return record;
   }
 
@@ -61,6 +78,7 @@ export class ArtifactIndex {
     const old = all.slice(0, Math.max(0, all.length - keep));
     if (old.length === 0) return [];
     await this.redis.hdel(this.keys.checkpoints(jobId), ...old.map((c) => String(c.iteration)));
+    await this.account(jobId, -old.reduce((sum, c) => sum + c.size, 0));
     for (const c of old) await this.store.deletePrefix(c.prefix);
     return old.map((c) => c.iteration);
   }
@@ -77,6 +95,15 @@ export class ArtifactIndex {
     }
     const all = await this.listCheckpoints(jobId);
     return all.at(-1) ?? null;
+  }
+
+  /** Bytes a project's samples and checkpoints take in the artifact store. */
+  async projectBytes(project: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.projectBytes, project)) ?? 0);
+  }
+
+  private async account(jobId: string, delta: number): Promise<void> {
+    if (delta !== 0) await this.redis.eval(ACCOUNT, 2, this.keys.job(jobId), this.keys.projectBytes, delta, DEFAULT_PROJECT);
   }
 
   async readCheckpoint(record: CheckpointRecord): Promise<Map<string, Uint8Array>> {

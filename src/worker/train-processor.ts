@@ -11,6 +11,8 @@ import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.j
 import { StorageError } from '../storage/artifact-store.js';
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
+import { DEFAULT_PROJECT } from '../jobs/job-store.js';
+import { StoredBytesQuotaError } from '../jobs/quota.js';
 
 export interface ProcessorDeps extends ReporterDeps {
   log: Logger;
@@ -28,7 +30,7 @@ export interface ProcessorDeps extends ReporterDeps {
  * Errors that another attempt cannot fix. Storage errors that need an operator (disk full, read-only, permission
  * denied, no such bucket) fail the job at once with the cause; transient ones (network, 5xx) are retried with backoff.
  */
-const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError];
+const PERMANENT = [TrainingDivergedError, InvalidCheckpointError, DatasetError, StoredBytesQuotaError];
 const isPermanent = (err: unknown): boolean =>
   PERMANENT.some((E) => err instanceof E) || err instanceof UnrecoverableError || (err instanceof StorageError && !err.transient);
 
@@ -92,7 +94,12 @@ export function createTrainProcessor(deps: ProcessorDeps) {
 
       // A worker frozen past its lock (and replaced) must not write into the job any more.
       const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
-      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints);
+      const maxRuntime = deps.quota?.maxRuntimeSeconds ?? 0;
+      const startedAt = Date.parse(record.startedAt ?? new Date().toISOString());
+      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints, {
+        project: record.project ?? DEFAULT_PROJECT,
+        deadline: maxRuntime > 0 ? startedAt + maxRuntime * 1000 : null,
+      });
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;
@@ -117,6 +124,19 @@ export function createTrainProcessor(deps: ProcessorDeps) {
         await finish(jobId, 'cancelled');
         jlog.info({ iteration: result.iteration }, 'cancelled');
         return { status: 'cancelled' };
+      }
+      if (reporter.stopReason === 'timeout') {
+        // Saved first, so that a resume (which starts a new run) continues from here.
+        const files = await trainer.checkpoint();
+        try {
+          await reporter.callbacks.onCheckpoint!({ iteration: trainer.iteration, files });
+        } catch (err) {
+          jlog.warn({ err }, 'no checkpoint at the runtime limit');
+        }
+        const message = `stopped at iteration ${result.iteration}: a run may train ${maxRuntime} s at most (GANFORGE_QUOTA_MAX_RUNTIME_SECONDS); resume it to go on`;
+        await finish(jobId, 'failed', message);
+        jlog.warn({ iteration: result.iteration }, 'runtime limit reached');
+        return { status: 'failed' };
       }
       // Shutting down: save where we are and hand the job back for another worker to continue at once.
       await reporter.callbacks.onCheckpoint!({ iteration: trainer.iteration, files: await trainer.checkpoint() });

@@ -26,6 +26,8 @@ const env = {
   // This test sends a few hundred requests; the limits are tested elsewhere.
   GANFORGE_RATE_LIMIT_MAX: '100000',
   GANFORGE_RATE_LIMIT_CREATE_MAX: '100000',
+  // The endless job (a million iterations) is over the default size quota, which test/api/quota.test.ts covers.
+  GANFORGE_QUOTA_JOB_EXAMPLES: '0',
 };
 let api: Proc;
 let worker: Proc;
@@ -319,6 +321,7 @@ test('API keys: create, list, revoke; 401, 403 and 400 as documented (last: the 
   assert.equal((await call('GET', '/keys')).status, 401);
   assert.equal((await call('GET', '/jobs')).status, 401);
   assert.equal((await call('GET', '/keys', { headers: admin })).status, 200);
+  assert.equal((await call('GET', '/quota', { headers: admin })).status, 200);
   assert.equal((await call('POST', '/keys', { json: { project: 'Bad Name', role: 'admin' }, headers: admin })).status, 400);
   const member = await call('POST', '/keys', { json: { project: 'conformance', role: 'member' }, headers: admin });
   assert.equal((await call('GET', '/keys', { headers: { authorization: `Bearer ${member.json.token}` } })).status, 403);

@@ -16,6 +16,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   UNAVAILABLE: 503,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  QUOTA_EXCEEDED: 422,
 };
 
 const FASTIFY_CODES: Record<string, string> = {
@@ -84,7 +85,8 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
   if (isDomainError(err)) {
     if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
     if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="ganforge"');
-    return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message);
+    const errors = 'errors' in err && Array.isArray(err.errors) && err.errors.length > 0 ? (err.errors as Problem['errors']) : undefined;
+    return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message, errors);
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) return sendClientError(err, request, reply, status);

@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 import type { Env } from '../../config/env.js';
 import { AuthService } from '../services/auth-service.js';
 import { LinkSigner } from '../services/link-signer.js';
+import { QuotaService } from '../services/quota-service.js';
+import { quotaLimits } from '../../jobs/quota.js';
 import { SessionStore } from '../../jobs/session-store.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
@@ -15,6 +17,7 @@ import { WorkersService } from '../services/workers-service.js';
 
 export interface Services {
   auth: AuthService;
+  quota: QuotaService;
   links: LinkSigner;
   jobs: JobsService;
   metrics: MetricsService;
@@ -36,8 +39,10 @@ export default fp(
   async (app, opts: { env: Env }) => {
     const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys } = app.infra;
     const { env } = opts;
-    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: opts.env.GANFORGE_MAX_ACTIVE_JOBS, stats });
+    const quota = new QuotaService({ jobs: jobStore, artifacts, limits: quotaLimits(env) });
+    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota });
     app.decorate('services', {
+      quota,
       links: new LinkSigner({ redis, prefix: env.GANFORGE_PREFIX, secret: env.GANFORGE_LINK_SECRET, ttlSeconds: env.GANFORGE_LINK_TTL_SECONDS }),
       auth: new AuthService({
         redis,
