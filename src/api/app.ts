@@ -1,5 +1,6 @@
 // buildApp(config): the API as a Fastify instance, ready for app.inject in tests or listen() in server.ts.
 import crypto from 'node:crypto';
+import { handleClientError } from './client-error.js';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Env } from '../config/env.js';
@@ -39,6 +40,11 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   const app = Fastify({
     logger: logger ?? { level: env.LOG_LEVEL },
     bodyLimit: env.GANFORGE_BODY_LIMIT,
+    // A body trickled in a byte at a time must not hold a connection for ever. Node checks the timeout every
+    // connectionsCheckingInterval (30 s by default), so that is set to a fraction of it.
+    requestTimeout: env.GANFORGE_REQUEST_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, env.GANFORGE_REQUEST_TIMEOUT_MS / 4)) },
+    clientErrorHandler: handleClientError,
     // Behind a load balancer, request.ip (the rate limits' key) is the client's address, not the balancer's.
     trustProxy: env.GANFORGE_TRUST_PROXY,
     // A caller's x-request-id (when it looks like an id) ties our logs to theirs; it is echoed on every response.
@@ -74,8 +80,8 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(healthRoutes);
   app.register(jobsRoutes);
   app.register(metricsRoutes);
-  app.register(eventsRoutes);
-  app.register(artifactsRoutes);
+  app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
+  app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });
   app.register(prometheusRoutes);
   app.register(workersRoutes);
   app.register(keysRoutes);

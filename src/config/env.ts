@@ -201,6 +201,16 @@ export const envSchema = z.object({
   GANFORGE_QUOTA_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(0).default(7 * 86400),
   /** Checkpoints kept per job when its spec has no keepCheckpoints (0: keep all). */
   GANFORGE_DEFAULT_KEEP_CHECKPOINTS: z.coerce.number().int().min(0).max(100_000).default(5),
+  /** How long a client may take to send a whole request (headers and body); slower ones get 408. */
+  GANFORGE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Event streams (SSE) one client (IP address) may hold open at once on one API instance (beyond: 429). */
+  GANFORGE_SSE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(16),
+  /** An event stream is closed after this long; EventSource reconnects with Last-Event-ID and misses nothing. */
+  GANFORGE_SSE_MAX_SECONDS: z.coerce.number().int().min(1).max(86400).default(1800),
+  /** Checkpoint archives one client may download at once on one API instance (beyond: 429). */
+  GANFORGE_ARCHIVE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(2),
+  /** Days an ended job (completed, failed, cancelled) is kept before it is deleted with its artifacts; 0 keeps it for ever. */
+  GANFORGE_JOB_RETENTION_DAYS: z.coerce.number().min(0).max(36500).default(0),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 }).superRefine((env, ctx) => {

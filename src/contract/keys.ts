@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     samples: `${p}:samples`,
     /** Hash: iteration -> JSON CheckpointRecord. */
     checkpoints: (id: string) => `${p}:job:${id}:checkpoints`,
+    /** Sorted set: the job's checkpoint iterations (member and score), for pages and the latest without a scan. */
+    checkpointIndex: (id: string) => `${p}:job:${id}:checkpoint-index`,
     /** Hash: project -> bytes its jobs' samples and checkpoints take in the artifact store. */
     projectBytes: `${p}:project-bytes`,
     /** Hash: API key id -> JSON ApiKeyRecord (its token's SHA-256, never the token). */

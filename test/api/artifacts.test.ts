@@ -90,7 +90,7 @@ describe('checkpoints and generator', () => {
     const res = await t.app.inject({ method: 'GET', url: `/jobs/${id}/generator/model.json` });
     assert.equal(res.statusCode, 404);
     assert.match(body(res).detail, /no checkpoint yet/);
-    assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/checkpoints` })), { checkpoints: [] });
+    assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/checkpoints` })), { checkpoints: [], nextCursor: null });
   });
 
   test('checkpoints are listed with a loadable generator URL', async () => {

@@ -48,7 +48,7 @@ test('a checkpoint that would take the project over GANFORGE_QUOTA_STORED_BYTES 
   const done = await jobEnded(jobs, id, 90_000);
   assert.equal(done.status, 'failed');
   assert.match(done.error!, /project default stores 2\d\.\d MiB; a 2\d\.\d MiB checkpoint would exceed its quota of 3\d\.\d MiB \(GANFORGE_QUOTA_STORED_BYTES\)/);
-  assert.deepEqual((await artifacts.listCheckpoints(id)).map((c) => c.iteration), [2], 'the second checkpoint was not written');
+  assert.deepEqual((await artifacts.listCheckpoints(id)).items.map((c) => c.iteration), [2], 'the second checkpoint was not written');
   assert.ok((await artifacts.projectBytes('default')) <= limit);
   assert.equal((await queueSettled(queue, id)).attemptsMade, 1, 'not retried');
 });
@@ -60,6 +60,6 @@ test('a run longer than GANFORGE_QUOTA_MAX_RUNTIME_SECONDS is checkpointed and f
   assert.equal(done.status, 'failed');
   assert.match(done.error!, /^stopped at iteration \d+: a run may train 2 s at most \(GANFORGE_QUOTA_MAX_RUNTIME_SECONDS\); resume it to go on$/);
   assert.ok(done.iteration < 100_000);
-  const [checkpoint] = await artifacts.listCheckpoints(id);
+  const [checkpoint] = (await artifacts.listCheckpoints(id)).items;
   assert.ok(checkpoint && checkpoint.iteration > 0, 'saved where it stopped, for a resume');
 });

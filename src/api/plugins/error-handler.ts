@@ -17,6 +17,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   QUOTA_EXCEEDED: 422,
+  TOO_MANY_STREAMS: 429,
 };
 
 const FASTIFY_CODES: Record<string, string> = {

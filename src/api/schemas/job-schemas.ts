@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { JOB_STATUSES, jobIdSchema, jobSpecSchema } from '../../contract/job.js';
 import { trainConfigSchema } from '../../gan/train-config.js';
+import { intQuery } from './query.js';
 
 export const jobParamsSchema = z.object({
   id: jobIdSchema.describe('Job id (UUID v4). A malformed id names no job: 404.'),
@@ -78,7 +79,7 @@ export type JobResource = z.infer<typeof jobResourceSchema>;
 
 export const listJobsQuerySchema = z.object({
   status: z.enum(JOB_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: intQuery(1, 100).default(20),
   cursor: z
     .string()
     .regex(/^[0-9a-z]{1,12}$/, 'not a cursor returned by this API')

@@ -1,7 +1,7 @@
 // Samples, checkpoints (listed, or one whole as a tar archive) and the generator of a job, via the artifact index and store.
 import type { Readable } from 'node:stream';
 import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
-import type { ArtifactIndex } from '../../jobs/artifact-index.js';
+import type { ArtifactIndex, Page, PageOptions } from '../../jobs/artifact-index.js';
 import type { MetricsStore } from '../../jobs/metrics-store.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { archiveFilename, checkpointArchiveEntries } from './checkpoint-archive.js';
@@ -21,9 +21,9 @@ interface LayersModelJson {
 export class ArtifactsService {
   constructor(private readonly deps: { jobs: JobsService; index: ArtifactIndex; store: ArtifactStore; metrics: MetricsStore }) {}
 
-  async listSamples(jobId: string): Promise<SampleRecord[]> {
+  async listSamples(jobId: string, page: PageOptions): Promise<Page<SampleRecord>> {
     await this.deps.jobs.get(jobId);
-    return this.deps.index.listSamples(jobId);
+    return this.deps.index.listSamples(jobId, page);
   }
 
   async getSample(sampleId: string): Promise<SampleRecord> {
@@ -38,9 +38,9 @@ export class ArtifactsService {
     return bytes;
   }
 
-  async listCheckpoints(jobId: string): Promise<CheckpointRecord[]> {
+  async listCheckpoints(jobId: string, page: PageOptions): Promise<Page<CheckpointRecord>> {
     await this.deps.jobs.get(jobId);
-    return this.deps.index.listCheckpoints(jobId);
+    return this.deps.index.listCheckpoints(jobId, page);
   }
 
   /**

@@ -67,6 +67,11 @@ export class QuotaExceededError extends DomainError {
   }
 }
 
+/** A client holds as many event streams (or archive downloads) open as it may. */
+export class TooManyStreamsError extends DomainError {
+  readonly code = 'TOO_MANY_STREAMS';
+}
+
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }

@@ -1,16 +1,17 @@
 // Replays a job's event stream and follows it until the job ends: the source behind GET /jobs/:id/events.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type JobStatus } from '../../contract/job.js';
 import type { EventLog, JobEvent } from '../../jobs/event-log.js';
 import type { JobStore } from '../../jobs/job-store.js';
+import type { StreamWatcher } from '../../jobs/stream-watcher.js';
 import { NotFoundError } from './errors.js';
 
 const BATCH = 500;
+/** With no event for this long, a follower looks at the job record (deleted? ended without its status event?). */
+const CHECK_MS = 5_000;
 
 export interface FollowOptions {
   /** Stream id to resume after ('0' replays everything). */
   afterId: string;
-  pollMs: number;
   signal: AbortSignal;
 }
 
@@ -20,7 +21,7 @@ function isTerminalStatusEvent(e: JobEvent): boolean {
 }
 
 export class EventFollower {
-  constructor(private readonly deps: { jobs: JobStore; events: EventLog }) {}
+  constructor(private readonly deps: { jobs: JobStore; events: EventLog; watcher: StreamWatcher; checkMs?: number }) {}
 
   /**
    * Checked before anything is streamed: NotFoundError when the job does not exist; true when the job has finished and
@@ -62,14 +63,12 @@ export class EventFollower {
       if (!now || isTerminal(now.status)) return;
     }
 
-    // A record seen finished without its status event gets one more poll, in case the event is a moment behind.
+    // A record seen finished without its status event gets one more wait, in case the event is a moment behind.
     let finishedSeen = false;
     while (!opts.signal.aborted) {
-      try {
-        await sleep(opts.pollMs, undefined, { signal: opts.signal });
-      } catch {
-        return;
-      }
+      // No polling: the shared blocking reader wakes this follower when its stream grows.
+      await this.deps.watcher.wait(this.deps.events.keys.events(jobId), last, this.deps.checkMs ?? CHECK_MS, opts.signal);
+      if (opts.signal.aborted) return;
       const batch = yield* this.batchAfter(jobId, last);
       if (batch.ended) return;
       last = batch.last;

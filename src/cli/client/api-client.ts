@@ -53,6 +53,19 @@ export class ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /** Every item of a paged list (`{<key>: [...], nextCursor}`), following nextCursor. */
+  async allPages<T>(path: string, key: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const sep = path.includes('?') ? '&' : '?';
+      const page: Record<string, unknown> = await this.json('GET', `${path}${sep}limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      items.push(...((page[key] as T[] | undefined) ?? []));
+      cursor = typeof page.nextCursor === 'string' ? page.nextCursor : null;
+    } while (cursor !== null);
+    return items;
+  }
+
   async bytes(path: string): Promise<Uint8Array> {
     const res = await this.fetch(path, { headers: { accept: 'image/png, application/octet-stream, */*' } });
     return new Uint8Array(await res.arrayBuffer());

@@ -40,7 +40,7 @@ export async function status(api: ApiClient, cmd: Extract<Command, { name: 'stat
 /** Writes every sample grid as DIR/sample-<iteration>.png, iterations zero-padded so the files sort in order. */
 export async function samples(api: ApiClient, cmd: Extract<Command, { name: 'samples' }>): Promise<number> {
   const job = await api.json<JobResource>('GET', jobPath(cmd.id));
-  const { samples: list } = await api.json<SampleList>('GET', `${jobPath(cmd.id)}/samples`);
+  const list = await api.allPages<SampleList['samples'][number]>(`${jobPath(cmd.id)}/samples`, 'samples');
   await mkdir(cmd.out, { recursive: true });
   const width = String(job.spec.iterations).length;
   const queue = [...list];

@@ -59,6 +59,18 @@ export function relative(url) {
   return url.startsWith('/') ? url.slice(1) : url;
 }
 
+/** Every item of a paged list ({[key]: [...], nextCursor}), following nextCursor: `{[key]: all}`. */
+async function allPages(path, key) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await api(`${path}?${new URLSearchParams({ limit: '1000', ...(cursor === null ? {} : { cursor }) })}`);
+    items.push(...page[key]);
+    cursor = page.nextCursor;
+  } while (cursor !== null && cursor !== undefined);
+  return { [key]: items };
+}
+
 export const sessionApi = {
   get: () => api('session'),
   login: (token) => api('session', { method: 'POST', body: { token } }),
@@ -73,7 +85,7 @@ export const jobsApi = {
   resume: (id, body = {}) => api(`jobs/${encodeURIComponent(id)}/resume`, { method: 'POST', body }),
   remove: (id) => api(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   metrics: (id, params) => api(`jobs/${encodeURIComponent(id)}/metrics?${new URLSearchParams(params)}`),
-  samples: (id) => api(`jobs/${encodeURIComponent(id)}/samples`),
-  checkpoints: (id) => api(`jobs/${encodeURIComponent(id)}/checkpoints`),
+  samples: (id) => allPages(`jobs/${encodeURIComponent(id)}/samples`, 'samples'),
+  checkpoints: (id) => allPages(`jobs/${encodeURIComponent(id)}/checkpoints`, 'checkpoints'),
   eventsUrl: (id) => `jobs/${encodeURIComponent(id)}/events`,
 };
