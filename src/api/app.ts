@@ -38,7 +38,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function buildApp({ env, logger }: BuildAppOptions) {
   const app = Fastify({
-    logger: logger ?? { level: env.LOG_LEVEL },
+    // Credentials never reach the log, whatever a serializer is later asked to include.
+    logger: logger ?? { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
     bodyLimit: env.GANFORGE_BODY_LIMIT,
     // A body trickled in a byte at a time must not hold a connection for ever. Node checks the timeout every
     // connectionsCheckingInterval (30 s by default), so that is set to a fraction of it.

@@ -37,7 +37,8 @@ const FLUSH_MS = 1000;
 
 export class JobReporter {
   private buffer: LossPoint[] = [];
-  private lastFlush = Date.now();
+  /** 0: the first iteration is reported at once, so a cancel that raced the pick-up stops the run there. */
+  private lastFlush = 0;
   private rateFrom: { at: number; iteration: number };
   private itPerSec: number | null = null;
   /** When the engine got control back after the last callback; the first step (warm-up) is not timed. */

@@ -91,6 +91,13 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       if (!record.startedAt) await deps.stats.countJob('started');
       deps.activity.progress(jobId, start, null);
       await events.append(jobId, 'status', { status: 'running', error: null, resumedFrom: latest?.iteration ?? null });
+      // A cancel that came while the job was being picked up (the API could not take it off the queue any more)
+      // stops it before the first step; one that comes later, at the first progress report (after one iteration).
+      if ((await jobs.get(jobId))?.cancelRequested) {
+        await finish(jobId, 'cancelled');
+        jlog.info({ iteration: start }, 'cancelled before training');
+        return { status: 'cancelled' };
+      }
 
       // A worker frozen past its lock (and replaced) must not write into the job any more.
       const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
