@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { ADMIN_TOKEN, assertProblem, bearer, body, createKey, startTestApp, type TestApp } from './test-app.js';
 
+const METRICS_TOKEN = 'metrics-scrape-token-'.padEnd(40, 'm');
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 
@@ -39,12 +40,21 @@ describe('open mode (no admin token, no keys)', () => {
 describe('with GANFORGE_ADMIN_TOKEN and keys', () => {
   let t: TestApp;
   let replica: TestApp;
+  /** A replica with the queue board and a metrics token. */
+  let board: TestApp;
   before(async () => {
     t = await startTestApp({ GANFORGE_ADMIN_TOKEN: ADMIN_TOKEN, GANFORGE_AUTH_FAILURE_MAX: '3' });
     replica = await startTestApp({ GANFORGE_ADMIN_TOKEN: ADMIN_TOKEN, GANFORGE_PREFIX: t.env.GANFORGE_PREFIX });
+    board = await startTestApp({
+      GANFORGE_ADMIN_TOKEN: ADMIN_TOKEN,
+      GANFORGE_PREFIX: t.env.GANFORGE_PREFIX,
+      GANFORGE_QUEUE_BOARD: 'true',
+      GANFORGE_METRICS_TOKEN: METRICS_TOKEN,
+    });
   });
   after(async () => {
     await replica.app.close();
+    await board.app.close();
     await t.close();
   });
 
@@ -86,6 +96,17 @@ describe('with GANFORGE_ADMIN_TOKEN and keys', () => {
     const admin = await createKey(t, { project: 'alpha', role: 'admin' });
     assert.equal((await t.app.inject({ url: '/workers', headers: bearer(admin.token) })).statusCode, 200);
     assert.equal((await t.app.inject({ url: '/metrics', headers: bearer(admin.token) })).statusCode, 200);
+  });
+
+  test('the queue board answers admins only; the metrics token reads /metrics and nothing else', async () => {
+    const member = await createKey(t, { project: 'alpha', role: 'member' });
+    const admin = await createKey(t, { project: 'alpha', role: 'admin' });
+    assertProblem(await board.app.inject({ url: '/admin/queues' }), 401, 'UNAUTHORIZED');
+    assertProblem(await board.app.inject({ url: '/admin/queues/api/queues', headers: bearer(member.token) }), 403, 'FORBIDDEN');
+    assert.equal((await board.app.inject({ url: '/admin/queues/api/queues', headers: bearer(admin.token) })).statusCode, 200);
+    assert.equal((await board.app.inject({ url: '/metrics', headers: bearer(METRICS_TOKEN) })).statusCode, 200);
+    assertProblem(await board.app.inject({ url: '/jobs', headers: bearer(METRICS_TOKEN) }), 403, 'FORBIDDEN');
+    assertProblem(await board.app.inject({ url: '/workers', headers: bearer(METRICS_TOKEN) }), 403, 'FORBIDDEN');
   });
 
   test("another project's jobs answer 404 everywhere and are absent from its lists; the creator is recorded", async () => {

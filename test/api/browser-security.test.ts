@@ -59,6 +59,14 @@ describe('writes from browsers', () => {
     assert.equal(same.headers['access-control-allow-origin'], undefined, 'no CORS headers on a write, even same-origin');
     const read = await t.app.inject({ url: `/jobs/${job.id}`, headers: { ...bearer(token), origin: 'https://lab.example' } });
     assert.equal(read.headers['access-control-allow-origin'], '*', 'reads keep CORS');
+    // A page elsewhere that holds a key may send it with a read (its preflight allows the header), never a cookie.
+    const preflight = await t.app.inject({
+      method: 'OPTIONS',
+      url: `/jobs/${job.id}`,
+      headers: { origin: 'https://lab.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    assert.match(String(preflight.headers['access-control-allow-headers']), /authorization/);
+    assert.equal(preflight.headers['access-control-allow-credentials'], undefined);
   });
 
   test('dashboard session: HttpOnly SameSite=Strict cookie; writes need its CSRF token; revoking the key ends it; logout', async () => {
