@@ -24,8 +24,8 @@ export async function startTestApp(
   vars: Record<string, string> = {},
   opts: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<TestApp> {
-  // Two apps given the same GANFORGE_PREFIX act as two replicas of one API.
-  const prefix = vars.GANFORGE_PREFIX ?? `t-${randomUUID()}`;
+  // A GANFORGE_PREFIX in `vars` wins (two apps given the same act as two replicas); close() then leaves its keys.
+  const prefix = `t-${randomUUID()}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'ganforge-api-'));
   const env = loadEnv({ REDIS_URL, GANFORGE_PREFIX: prefix, GANFORGE_DATA_DIR: dataDir, ...vars });
   const app = buildApp({ env, logger: opts.logger ?? false });
