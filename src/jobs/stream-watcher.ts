@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 
 interface Waiter {
   afterId: string;
+  /** Resolves the wait: a newer entry is there (or, on close, the caller should look). */
   wake: () => void;
 }
 
@@ -29,30 +30,31 @@ export class StreamWatcher {
   constructor(private readonly redis: Redis, private readonly blockMs = 10_000) {}
 
   /**
-   * Resolves once stream `key` holds an entry after `afterId`, after `timeoutMs`, or when `signal` aborts: the caller
-   * then reads the stream itself. Resolves at once when the reader has already seen a newer entry.
+   * Resolves true once stream `key` holds an entry after `afterId` (at once when the reader has seen one already); the
+   * caller then reads the stream itself. Resolves false after `timeoutMs` or when `signal` aborts.
    */
-  async wait(key: string, afterId: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (this.closed || signal.aborted) return;
+  async wait(key: string, afterId: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    if (this.closed || signal.aborted) return false;
     let entry = this.keys.get(key);
-    if (entry && compareIds(entry.seen, afterId) > 0) return;
+    if (entry && compareIds(entry.seen, afterId) > 0) return true;
     if (!entry) {
       entry = { waiters: new Set(), seen: afterId };
       this.keys.set(key, entry);
       this.keyAdded();
     }
     const stream = entry;
-    await new Promise<void>((resolve) => {
-      const done = () => {
+    return new Promise<boolean>((resolve) => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', aborted);
         stream.waiters.delete(waiter);
         if (stream.waiters.size === 0 && this.keys.get(key) === stream) this.keys.delete(key);
-        resolve();
+        resolve(woken);
       };
-      const waiter: Waiter = { afterId, wake: done };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
+      const aborted = () => done(false);
+      const waiter: Waiter = { afterId, wake: () => done(true) };
+      const timer = setTimeout(aborted, timeoutMs);
+      signal.addEventListener('abort', aborted, { once: true });
       stream.waiters.add(waiter);
     });
   }

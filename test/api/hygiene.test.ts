@@ -8,6 +8,7 @@ import path from 'node:path';
 import { assertProblem, body, startTestApp, type TestApp } from './test-app.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
 import { maskPassword } from '../../src/launcher/mask-password.js';
+import { printable } from '../../src/cli/client/job-format.js';
 
 describe('names', () => {
   let t: TestApp;
@@ -54,4 +55,8 @@ test('URLs are logged without their password', () => {
   assert.equal(maskPassword('redis://:s3cret@redis.example:6379/0'), 'redis://:***@redis.example:6379/0');
   assert.equal(maskPassword('redis://user:s3cret@h:1'), 'redis://user:***@h:1');
   assert.equal(maskPassword('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379');
+});
+
+test('ganforge list and status show an old record\'s control and bidi characters as ?', () => {
+  assert.equal(printable('a\u202eb\u001b[2Jc\r\nd é🎨'), 'a?b?[2Jc??d é🎨');
 });

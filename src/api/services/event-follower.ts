@@ -6,8 +6,11 @@ import type { StreamWatcher } from '../../jobs/stream-watcher.js';
 import { NotFoundError } from './errors.js';
 
 const BATCH = 500;
-/** With no event for this long, a follower looks at the job record (deleted? ended without its status event?). */
-const CHECK_MS = 5_000;
+/**
+ * With no event for this long, a follower looks at the job record (deleted? ended without its status event?): one
+ * read per stream per 15 s while nothing happens.
+ */
+const CHECK_MS = 15_000;
 
 export interface FollowOptions {
   /** Stream id to resume after ('0' replays everything). */
@@ -67,12 +70,14 @@ export class EventFollower {
     let finishedSeen = false;
     while (!opts.signal.aborted) {
       // No polling: the shared blocking reader wakes this follower when its stream grows.
-      await this.deps.watcher.wait(this.deps.events.keys.events(jobId), last, this.deps.checkMs ?? CHECK_MS, opts.signal);
+      const woken = await this.deps.watcher.wait(this.deps.events.keys.events(jobId), last, this.deps.checkMs ?? CHECK_MS, opts.signal);
       if (opts.signal.aborted) return;
-      const batch = yield* this.batchAfter(jobId, last);
-      if (batch.ended) return;
-      last = batch.last;
-      if (batch.count > 0) continue;
+      if (woken) {
+        const batch = yield* this.batchAfter(jobId, last);
+        if (batch.ended) return;
+        last = batch.last;
+        if (batch.count > 0) continue;
+      }
       const record = await jobs.get(jobId);
       if (!record || isTerminal(record.status)) {
         if (finishedSeen) return;

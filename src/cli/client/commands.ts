@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError, type ApiClient } from './api-client.js';
 import { toFlag, type Command } from './client-args.js';
-import { jobSheet, jobsTable } from './job-format.js';
+import { jobSheet, jobsTable, printable } from './job-format.js';
 import type { JobList, JobResource, SampleList } from './job-types.js';
 
 const DOWNLOADS_AT_ONCE = 4;
@@ -119,6 +119,3 @@ export async function keysRevoke(api: ApiClient, cmd: Extract<Command, { name: '
   out(`revoked ${cmd.id}`);
   return 0;
 }
-
-/** Names are printable already (the API refuses others); this keeps an old record from writing to the terminal. */
-const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');

@@ -38,7 +38,7 @@ export function jobsTable(jobs: JobResource[]): string {
     ['ID', 'NAME', 'STATUS', 'PROGRESS', 'IT/S', 'ETA', 'CREATED'],
     jobs.map((j) => [
       j.id,
-      j.name.length > 32 ? `${j.name.slice(0, 31)}…` : j.name,
+      printable(j.name.length > 32 ? `${j.name.slice(0, 31)}…` : j.name),
       j.status,
       fmtProgress(j.progress),
       running(j) ? fmtRate(j.progress.itPerSec) : '-',
@@ -52,7 +52,7 @@ export function jobSheet(j: JobResource): string {
   const elapsed = j.startedAt ? ((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) / 1000 : null;
   const lines: [string, string | null][] = [
     ['id', j.id],
-    ['name', j.name],
+    ['name', printable(j.name)],
     ['status', j.status + (j.cancelRequested && j.status === 'running' ? ' (cancel requested)' : '')],
     ['progress', fmtProgress(j.progress)],
     ['speed', j.status === 'running' ? `${fmtRate(j.progress.itPerSec)} it/s, ETA ${fmtDuration(j.progress.etaSeconds)}` : null],
@@ -71,3 +71,9 @@ export function jobSheet(j: JobResource): string {
     .map(([k, v]) => `${k.padEnd(9)} ${v}`)
     .join('\n');
 }
+
+/**
+ * Names are printable since the API checks them; a record from before that (or another server) must still not move
+ * the cursor, clear the screen or reorder the line: controls and bidi overrides show as `?`.
+ */
+export const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
