@@ -18,6 +18,7 @@ import { CheckpointDownloadError } from '../src/cli/client/checkpoint-download.j
 import { CliError, expectedFailure } from '../src/cli/cli-failure.js';
 import { UsageError } from '../src/cli/train-args.js';
 import { isPermanent } from '../src/worker/retry-policy.js';
+import { StoredBytesQuotaError } from '../src/jobs/quota.js';
 
 /** One instance of every error class (two for classes whose status depends on the case), with what it must map to. */
 const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
@@ -28,6 +29,11 @@ const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
   { name: 'IdempotencyKeyReusedError', err: new api.IdempotencyKeyReusedError('other body'), status: 422, retry: 'permanent' },
   { name: 'IdempotencyKeyInUseError', err: new api.IdempotencyKeyInUseError('in progress', { retryAfterSeconds: 1 }), status: 409, retry: 'transient' },
   { name: 'UnavailableError', err: new api.UnavailableError('Redis did not answer within 1000 ms'), status: 503, retry: 'transient' },
+  { name: 'UnauthorizedError', err: new api.UnauthorizedError('send Authorization: Bearer <key>'), status: 401, retry: 'permanent' },
+  { name: 'ForbiddenError', err: new api.ForbiddenError('admin keys only'), status: 403, retry: 'permanent' },
+  { name: 'QuotaExceededError', err: new api.QuotaExceededError('over quota', [{ path: 'body.iterations', message: 'too many' }]), status: 422, retry: 'permanent' },
+  { name: 'TooManyStreamsError', err: new api.TooManyStreamsError('4 streams open'), status: 429, retry: 'transient' },
+  { name: 'StoredBytesQuotaError', err: new StoredBytesQuotaError('project p stores 2 GiB of 1 GiB'), status: 422, retry: 'permanent' },
   { name: 'ConfigError', err: new ConfigError('invalid configuration: PORT: Too big'), status: 500, retry: 'permanent' },
   { name: 'InvalidCheckpointError', err: new InvalidCheckpointError('state.json is missing'), status: 500, retry: 'permanent' },
   { name: 'DatasetError', err: new DatasetError('fashion-mnist: directory /x not found'), status: 500, retry: 'permanent' },

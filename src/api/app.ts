@@ -1,8 +1,10 @@
 // buildApp(config): the API as a Fastify instance, ready for app.inject in tests or listen() in server.ts.
 import crypto from 'node:crypto';
+import { handleClientError } from './client-error.js';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Env } from '../config/env.js';
+import auth from './plugins/auth.js';
 import cors from './plugins/cors.js';
 import errorHandler, { handleFrameworkError } from './plugins/error-handler.js';
 import infrastructure from './plugins/infrastructure.js';
@@ -16,6 +18,11 @@ import artifactsRoutes from './routes/artifacts-routes.js';
 import eventsRoutes from './routes/events-routes.js';
 import healthRoutes from './routes/health-routes.js';
 import jobsRoutes from './routes/jobs-routes.js';
+import keysRoutes from './routes/keys-routes.js';
+import sessionRoutes from './routes/session-routes.js';
+import quotaRoutes from './routes/quota-routes.js';
+import { rewriteSignedUrl } from './services/link-signer.js';
+import requestOrigin from './plugins/request-origin.js';
 import metricsRoutes from './routes/metrics-routes.js';
 import prometheusRoutes from './routes/prometheus-routes.js';
 import workersRoutes from './routes/workers-routes.js';
@@ -31,8 +38,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function buildApp({ env, logger }: BuildAppOptions) {
   const app = Fastify({
-    logger: logger ?? { level: env.LOG_LEVEL },
+    // Credentials never reach the log, whatever a serializer is later asked to include.
+    logger: logger ?? { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
     bodyLimit: env.GANFORGE_BODY_LIMIT,
+    // A body trickled in a byte at a time must not hold a connection for ever. Node checks the timeout every
+    // connectionsCheckingInterval (30 s by default), so that is set to a fraction of it.
+    requestTimeout: env.GANFORGE_REQUEST_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, env.GANFORGE_REQUEST_TIMEOUT_MS / 4)) },
+    clientErrorHandler: handleClientError,
     // Behind a load balancer, request.ip (the rate limits' key) is the client's address, not the balancer's.
     trustProxy: env.GANFORGE_TRUST_PROXY,
     // A caller's x-request-id (when it looks like an id) ties our logs to theirs; it is echoed on every response.
@@ -42,6 +55,8 @@ export function buildApp({ env, logger }: BuildAppOptions) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
     frameworkErrors: handleFrameworkError,
+    // Signed artifact links carry their signature as a path prefix, taken off before routing.
+    rewriteUrl: rewriteSignedUrl,
     // The error-handler plugin answers requests that arrive while closing, as problem+json.
     return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
@@ -58,15 +73,21 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   // Before the routes: it hooks each route as it is added.
   app.register(rateLimit, { env });
   app.register(services, { env });
+  // Before the routes, like the rate limits.
+  app.register(requestOrigin, { env });
+  app.register(auth);
   app.register(requestMetrics);
   app.register(swagger);
   app.register(healthRoutes);
   app.register(jobsRoutes);
   app.register(metricsRoutes);
-  app.register(eventsRoutes);
-  app.register(artifactsRoutes);
+  app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
+  app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });
   app.register(prometheusRoutes);
   app.register(workersRoutes);
+  app.register(keysRoutes);
+  app.register(quotaRoutes);
+  app.register(sessionRoutes, { ttlSeconds: env.GANFORGE_SESSION_TTL_SECONDS });
   app.register(dashboard);
   if (env.GANFORGE_QUEUE_BOARD) app.register(queueBoard);
   return app;

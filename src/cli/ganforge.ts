@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, cancel, resume, delete) and `train`.
+// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, cancel, resume, delete, keys) and `train`.
 import { ApiClient } from './client/api-client.js';
 import { checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
-import { cancel, list, remove, resume, samples, status, submit } from './client/commands.js';
+import { cancel, keysCreate, keysList, keysRevoke, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
 import { reportFailure } from './cli-failure.js';
 
 const PROG = 'ganforge';
 
 async function main(argv: string[]): Promise<number> {
-  const { api: base, command } = parseClientArgs(argv);
-  const api = new ApiClient(base);
+  const { api: base, token, command } = parseClientArgs(argv);
+  const api = new ApiClient(base, token);
   return run(api, command);
 }
 
@@ -38,6 +38,12 @@ function run(api: ApiClient, command: Command): Promise<number> {
       return resume(api, command);
     case 'delete':
       return remove(api, command);
+    case 'keys-create':
+      return keysCreate(api, command);
+    case 'keys-list':
+      return keysList(api, command);
+    case 'keys-revoke':
+      return keysRevoke(api, command);
   }
 }
 

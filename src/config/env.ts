@@ -104,7 +104,11 @@ export const trainEnvSchema = z.object(engineVars);
 export type TrainEnv = z.infer<typeof trainEnvSchema>;
 
 /** The `ganforge` client: the API's address (checked as a URL where --api is). */
-export const clientEnvSchema = z.object({ GANFORGE_API: z.string().min(1).optional() });
+export const clientEnvSchema = z.object({
+  GANFORGE_API: z.string().min(1).optional(),
+  /** The API key `ganforge` sends (checked where --token is). */
+  GANFORGE_TOKEN: z.string().optional(),
+});
 export type ClientEnv = z.infer<typeof clientEnvSchema>;
 
 /** The API's and the worker's variables (they read the same Redis, storage and limits). */
@@ -180,6 +184,62 @@ const serviceVars = {
   GANFORGE_GPU: gpuSetting.default({ mode: 'auto' }),
   /** How long a GPU lease outlives its worker's last renewal (renewed every third of it): a dead worker's GPU is free after this. */
   GANFORGE_GPU_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * A bootstrap admin token (at least 32 characters, e.g. `openssl rand -hex 32`): with it, every route answers and
+   * API keys can be made (POST /keys). Without it and without any API key, the API runs open, which server.ts allows
+   * only on a loopback address.
+   */
+  GANFORGE_ADMIN_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+  /** The project whose jobs the bootstrap admin token (and the open mode) creates and sees. */
+  GANFORGE_ADMIN_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, at most 63').default('default'),
+  /** A token that may read GET /metrics only (for a Prometheus scraper), at least 32 characters. */
+  GANFORGE_METRICS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+  /** Failed authentications per client (IP address) per rate-limit window before it gets 429 without a check. */
+  GANFORGE_AUTH_FAILURE_MAX: z.coerce.number().int().min(1).default(20),
+  /**
+   * Host names the API answers to (the Host header, without port), comma-separated, e.g. `gan.example.org`: other
+   * names get 421, which stops DNS-rebinding pages. Unset: any name while authentication is on, loopback names
+   * (localhost, 127.0.0.1, [::1]) only while it runs open. /healthz and /readyz answer any name.
+   */
+  GANFORGE_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/, 'host names without port or scheme')).min(1))
+    .optional(),
+  /**
+   * Key of the signed artifact links (HMAC-SHA256), at least 32 characters; every API replica needs the same. Unset:
+   * one is made at first use and kept in Redis, which every replica reads.
+   */
+  GANFORGE_LINK_SECRET: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+  /** How long a signed link (sample images, the generator) works: at least this, at most an hour more. */
+  GANFORGE_LINK_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  /** How long a dashboard login lasts. */
+  GANFORGE_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(12 * 3600),
+  /**
+   * Quotas, the same for every project (GET /quota shows them with the project's usage); 0 turns one off.
+   * Queued + running jobs of one project (beyond: 429):
+   */
+  GANFORGE_QUOTA_ACTIVE_JOBS: z.coerce.number().int().min(0).default(20),
+  /** iterations x batchSize of one job (beyond: 422 naming the fields). The default allows 100,000 x 128. */
+  GANFORGE_QUOTA_JOB_EXAMPLES: z.coerce.number().int().min(0).default(12_800_000),
+  /** Bytes one job would store, estimated from its spec: kept checkpoints, samples, metrics (beyond: 422). */
+  GANFORGE_QUOTA_JOB_BYTES: z.coerce.number().int().min(0).default(2 * 1024 ** 3),
+  /** Bytes a project's jobs store in all; beyond it new jobs are refused (422) and a job's next checkpoint fails it. */
+  GANFORGE_QUOTA_STORED_BYTES: z.coerce.number().int().min(0).default(20 * 1024 ** 3),
+  /** Seconds one run of a job may train before its worker stops it, failed. */
+  GANFORGE_QUOTA_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(0).default(7 * 86400),
+  /** Checkpoints kept per job when its spec has no keepCheckpoints (0: keep all). */
+  GANFORGE_DEFAULT_KEEP_CHECKPOINTS: z.coerce.number().int().min(0).max(100_000).default(5),
+  /** How long a client may take to send a whole request (headers and body); slower ones get 408. */
+  GANFORGE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Event streams (SSE) one client (IP address) may hold open at once on one API instance (beyond: 429). */
+  GANFORGE_SSE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(16),
+  /** An event stream is closed after this long; EventSource reconnects with Last-Event-ID and misses nothing. */
+  GANFORGE_SSE_MAX_SECONDS: z.coerce.number().int().min(1).max(86400).default(1800),
+  /** Checkpoint archives one client may download at once on one API instance (beyond: 429). */
+  GANFORGE_ARCHIVE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(2),
+  /** Days an ended job (completed, failed, cancelled) is kept before it is deleted with its artifacts; 0 keeps it for ever. */
+  GANFORGE_JOB_RETENTION_DAYS: z.coerce.number().min(0).max(36500).default(0),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
 };

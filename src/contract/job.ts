@@ -1,6 +1,7 @@
 // The job contract shared by the API and the worker: spec, status, the record kept in Redis, and the queue payload.
 import { z } from 'zod';
 import { trainConfigSchema } from '../gan/train-config.js';
+import { displayNameSchema } from './text.js';
 
 export const QUEUE_NAME = 'train';
 
@@ -11,7 +12,7 @@ export const isTerminal = (s: JobStatus): boolean => TERMINAL_STATUSES.includes(
 
 /** What a client may send to POST /jobs: the engine's hyperparameters plus a display name; all optional. */
 export const jobSpecSchema = trainConfigSchema.extend({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: displayNameSchema.max(200).optional(),
   keepCheckpoints: z
     .number()
     .int()
@@ -19,8 +20,8 @@ export const jobSpecSchema = trainConfigSchema.extend({
     .max(100_000)
     .optional()
     .describe(
-      'Keep only the newest N checkpoints: older ones are deleted as new ones are written. Unset keeps every ' +
-        'checkpoint (one of model gan holds both networks and both Adam states, about 24 MB).',
+      'Keep only the newest N checkpoints: older ones are deleted as new ones are written. Unset: the API records ' +
+        'GANFORGE_DEFAULT_KEEP_CHECKPOINTS (5). One checkpoint of model gan holds both networks and both Adam states, about 24 MB.',
     ),
 }).strict();
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
@@ -60,6 +61,12 @@ export interface JobRecord {
   cancelRequested: boolean;
   /** Sequence number used for newest-first listing and cursors. */
   seq: number;
+  /** The project the job belongs to: only keys of this project see it. Absent on records older than projects. */
+  project?: string;
+  /** Who created it: an API key id, `admin-token` or `open`. */
+  createdBy?: string;
+  /** Bytes its samples and checkpoints take in the artifact store (counted by the artifact index). */
+  storedBytes?: number;
 }
 
 export interface SampleRecord {

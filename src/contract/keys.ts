@@ -7,6 +7,8 @@ export function redisKeys(prefix: string) {
     job: (id: string) => `${p}:job:${id}`,
     /** Sorted set: job ids scored by their sequence number (newest = highest). */
     jobs: `${p}:jobs`,
+    /** Sorted set: one project's job ids scored by their sequence number (what GET /jobs lists for that project). */
+    projectJobs: (project: string) => `${p}:project:${project}:jobs`,
     /** Counter behind job sequence numbers. */
     seq: `${p}:seq`,
     /** Set: ids of the queued and running jobs (what GANFORGE_MAX_ACTIVE_JOBS caps). */
@@ -21,6 +23,20 @@ export function redisKeys(prefix: string) {
     samples: `${p}:samples`,
     /** Hash: iteration -> JSON CheckpointRecord. */
     checkpoints: (id: string) => `${p}:job:${id}:checkpoints`,
+    /** Sorted set: the job's checkpoint iterations (member and score), for pages and the latest without a scan. */
+    checkpointIndex: (id: string) => `${p}:job:${id}:checkpoint-index`,
+    /** Hash: project -> bytes its jobs' samples and checkpoints take in the artifact store. */
+    projectBytes: `${p}:project-bytes`,
+    /** Hash: API key id -> JSON ApiKeyRecord (its token's SHA-256, never the token). */
+    apiKeys: `${p}:apikeys`,
+    /** Hash: SHA-256 of a token (hex) -> API key id; looked up on every request, so a revoked key stops at once everywhere. */
+    apiKeyHashes: `${p}:apikeys:byhash`,
+    /** String with an expiry: SHA-256 of a dashboard session id -> JSON session (who logged in, its CSRF token). */
+    session: (idHash: string) => `${p}:session:${idHash}`,
+    /** String: the key of the signed artifact links, when GANFORGE_LINK_SECRET is unset (made once, shared by replicas). */
+    linkSecret: `${p}:linksecret`,
+    /** String with an expiry: failed authentication attempts of one client in the current window. */
+    authFailures: (client: string) => `${p}:authfail:${client}`,
     /** String: idempotency key -> JSON of the first response. */
     idempotency: (key: string) => `${p}:idem:${key}`,
     /** Prefix of the API's rate-limit counters (one string per client and route group). */

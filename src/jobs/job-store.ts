@@ -5,17 +5,24 @@ import { redisKeys, type RedisKeys } from '../contract/keys.js';
 import { JOB_STATUSES, type JobRecord, type JobSpec, type JobStatus } from '../contract/job.js';
 
 export interface ListOptions {
+  /** Only this project's jobs (all jobs when absent). */
+  project?: string;
   status?: JobStatus;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit: number;
 }
 
-/** Creates the record only while the active set is smaller than ARGV[1] (0: no limit). */
+/**
+ * Creates the record only while the active set is smaller than ARGV[1] and the project's active jobs (its jobs that
+ * are in the active set) fewer than ARGV[4] (0: no limit). 1 done, 0 full, -1 the project is full.
+ */
 const CREATE_WITHIN = `
 if tonumber(ARGV[1]) > 0 and redis.call('scard', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('hset', KEYS[1], unpack(ARGV, 4))
+if tonumber(ARGV[4]) > 0 and redis.call('zintercard', 2, KEYS[4], KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
+redis.call('hset', KEYS[1], unpack(ARGV, 5))
 redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
+redis.call('zadd', KEYS[4], ARGV[2], ARGV[3])
 redis.call('sadd', KEYS[3], ARGV[3])
 return 1`;
 
@@ -34,11 +41,12 @@ const REQUEUE_WITHIN = `
 if redis.call('exists', KEYS[1]) == 0 then return -1 end
 if redis.call('hget', KEYS[1], 'status') ~= ARGV[3] then return -2 end
 if tonumber(ARGV[1]) > 0 and redis.call('scard', KEYS[2]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('hset', KEYS[1], unpack(ARGV, 4))
+if tonumber(ARGV[4]) > 0 and redis.call('zintercard', 2, KEYS[3], KEYS[2]) >= tonumber(ARGV[4]) then return -3 end
+redis.call('hset', KEYS[1], unpack(ARGV, 5))
 redis.call('sadd', KEYS[2], ARGV[2])
 return 1`;
 
-export type RequeueOutcome = 'requeued' | 'full' | 'gone' | 'changed';
+export type RequeueOutcome = 'requeued' | 'full' | 'project-full' | 'gone' | 'changed';
 
 /** How a status change moves a job in or out of the active set. */
 function activeChange(fields: Partial<JobRecord>): 'add' | 'rem' | '' {
@@ -46,21 +54,41 @@ function activeChange(fields: Partial<JobRecord>): 'add' | 'rem' | '' {
   return fields.status === 'queued' || fields.status === 'running' ? 'add' : 'rem';
 }
 
+/** Who a new job belongs to. */
+export interface JobOwner {
+  project: string;
+  createdBy: string;
+}
+
+/** How many jobs may be queued or running at once, in all and per project (0: no limit). */
+export interface ActiveLimits {
+  total: number;
+  perProject?: number;
+}
+
+/** Jobs made without an owner (tests, tools) and records older than projects belong to this project. */
+export const DEFAULT_PROJECT = 'default';
+
 export class JobStore {
   readonly keys: RedisKeys;
   constructor(readonly redis: Redis, prefix: string) {
     this.keys = redisKeys(prefix);
   }
 
-  async create(spec: JobSpec, id: string = crypto.randomUUID()): Promise<JobRecord> {
-    return (await this.createWithin(0, spec, id))!;
+  async create(spec: JobSpec, id: string = crypto.randomUUID(), owner?: JobOwner): Promise<JobRecord> {
+    return (await this.createWithin({ total: 0 }, spec, id, owner)) as JobRecord;
   }
 
   /**
-   * Creates the job only while fewer than `maxActive` jobs are queued or running (0: no limit); null otherwise.
-   * The check and the insert are one script, so concurrent creators cannot overshoot the limit.
+   * Creates the job only while fewer than `limits` jobs are queued or running, in all and in its project; otherwise
+   * says which is full. The check and the insert are one script, so concurrent creators cannot overshoot the limits.
    */
-  async createWithin(maxActive: number, spec: JobSpec, id: string = crypto.randomUUID()): Promise<JobRecord | null> {
+  async createWithin(
+    limits: ActiveLimits,
+    spec: JobSpec,
+    id: string = crypto.randomUUID(),
+    owner: JobOwner = { project: DEFAULT_PROJECT, createdBy: 'open' },
+  ): Promise<JobRecord | 'full' | 'project-full'> {
     const seq = await this.redis.incr(this.keys.seq);
     const record: JobRecord = {
       id,
@@ -78,16 +106,30 @@ export class JobStore {
       dataset: null,
       cancelRequested: false,
       seq,
+      project: owner.project,
+      createdBy: owner.createdBy,
     };
     const k = this.keys;
     const fields = Object.entries(encode(record)).flat();
-    const created = await this.redis.eval(CREATE_WITHIN, 3, k.job(id), k.jobs, k.activeJobs, maxActive, seq, id, ...fields);
-    return created === 1 ? record : null;
+    const created = await this.redis.eval(
+      CREATE_WITHIN, 4, k.job(id), k.jobs, k.activeJobs, k.projectJobs(owner.project), limits.total, seq, id, limits.perProject ?? 0, ...fields,
+    );
+    return created === 1 ? record : created === 0 ? 'full' : 'project-full';
   }
 
   async get(id: string): Promise<JobRecord | null> {
     const raw = await this.redis.hgetall(this.keys.job(id));
     return Object.keys(raw).length === 0 ? null : decode(raw);
+  }
+
+  /** The project a job belongs to (DEFAULT_PROJECT for records older than projects); null when there is no such job. */
+  async projectOf(id: string): Promise<string | null> {
+    const [exists, raw] = await this.redis.multi().exists(this.keys.job(id)).hget(this.keys.job(id), 'project').exec() as [
+      [Error | null, number],
+      [Error | null, string | null],
+    ];
+    if (!exists[1]) return null;
+    return raw[1] ? (JSON.parse(raw[1]) as string) : DEFAULT_PROJECT;
   }
 
   async update(id: string, fields: Partial<JobRecord>): Promise<void> {
@@ -110,24 +152,28 @@ export class JobStore {
    * fewer than `maxActive` jobs are queued or running (0: no limit). One script, like createWithin.
    */
   async requeueWithin(
-    maxActive: number,
+    limits: ActiveLimits,
     id: string,
     from: JobStatus,
     fields: Partial<JobRecord> & { status: 'queued' },
+    project: string = DEFAULT_PROJECT,
   ): Promise<RequeueOutcome> {
     const args = Object.entries(encode(fields)).flat();
     const k = this.keys;
-    const n = await this.redis.eval(REQUEUE_WITHIN, 2, k.job(id), k.activeJobs, maxActive, id, JSON.stringify(from), ...args);
-    return n === 1 ? 'requeued' : n === 0 ? 'full' : n === -1 ? 'gone' : 'changed';
+    const n = await this.redis.eval(
+      REQUEUE_WITHIN, 3, k.job(id), k.activeJobs, k.projectJobs(project), limits.total, id, JSON.stringify(from), limits.perProject ?? 0, ...args,
+    );
+    return n === 1 ? 'requeued' : n === 0 ? 'full' : n === -3 ? 'project-full' : n === -1 ? 'gone' : 'changed';
   }
 
   /** Newest first. The cursor is the sequence number of the last job returned. */
-  async list({ status, cursor, limit }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
+  async list({ project, status, cursor, limit }: ListOptions): Promise<{ jobs: JobRecord[]; nextCursor: string | null }> {
     let max = cursor ? `(${Number.parseInt(cursor, 36)}` : '+inf';
+    const index = project === undefined ? this.keys.jobs : this.keys.projectJobs(project);
     const jobs: JobRecord[] = [];
     const batch = Math.max(limit, 50);
     for (;;) {
-      const ids = await this.redis.zrevrangebyscore(this.keys.jobs, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
+      const ids = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
       if (ids.length === 0) return { jobs, nextCursor: null };
       for (let i = 0; i < ids.length; i += 2) {
         const record = await this.get(ids[i]!);
@@ -135,7 +181,7 @@ export class JobStore {
         if (!record || (status && record.status !== status)) continue;
         jobs.push(record);
         if (jobs.length === limit) {
-          const more = await this.redis.zrevrangebyscore(this.keys.jobs, max, '-inf', 'LIMIT', 0, 1);
+          const more = await this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', 0, 1);
           return { jobs, nextCursor: more.length ? record.seq.toString(36) : null };
         }
       }
@@ -146,6 +192,11 @@ export class JobStore {
   /** Queued + running jobs: one SCARD, however many jobs there are. */
   activeCount(): Promise<number> {
     return this.redis.scard(this.keys.activeJobs);
+  }
+
+  /** A project's queued + running jobs. */
+  projectActiveCount(project: string): Promise<number> {
+    return this.redis.zintercard(2, this.keys.projectJobs(project), this.keys.activeJobs) as Promise<number>;
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
@@ -166,10 +217,14 @@ export class JobStore {
   async delete(id: string): Promise<void> {
     const k = this.keys;
     const sampleIds = await this.redis.zrange(k.jobSamples(id), 0, -1);
+    const project = (await this.projectOf(id)) ?? DEFAULT_PROJECT;
+    const stored = Number((await this.redis.hget(k.job(id), 'storedBytes')) ?? 0);
     const multi = this.redis
       .multi()
-      .del(k.job(id), k.metrics(id), k.events(id), k.jobSamples(id), k.checkpoints(id))
+      .hincrby(k.projectBytes, project, -stored)
+      .del(k.job(id), k.metrics(id), k.events(id), k.jobSamples(id), k.checkpoints(id), k.checkpointIndex(id))
       .zrem(k.jobs, id)
+      .zrem(k.projectJobs(project), id)
       .srem(k.activeJobs, id);
     if (sampleIds.length) multi.hdel(k.samples, ...sampleIds);
     await multi.exec();

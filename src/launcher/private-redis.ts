@@ -43,7 +43,7 @@ export interface PrivateRedis {
  */
 export async function startPrivateRedis(binary: string, dataDir: string, options: ChildOptions): Promise<PrivateRedis> {
   const dir = path.join(dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   let lastFailure = '';
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
     const port = await freePort(HOST);

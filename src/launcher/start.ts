@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ConfigError, loadLauncherEnv, type LauncherEnv } from '../config/env.js';
 import { freePort } from './free-port.js';
+import { maskPassword } from './mask-password.js';
 import { ManagedChild, describeExit, type ChildExit } from './managed-child.js';
 import { findExecutable, startPrivateRedis } from './private-redis.js';
 
@@ -124,7 +125,10 @@ async function main(): Promise<number> {
     const base = `http://${reachableHost(env.HOST)}:${port}`;
     if (!(await waitForReady(`${base}/readyz`, () => stopReason !== undefined))) return;
     const workersText = `${workerCount} worker${workerCount === 1 ? '' : 's'}`;
-    say(`ready: API at ${base}/ (${workersText}, Redis ${redisUrl}); Ctrl-C stops everything`);
+    say(`ready: API at ${base}/ (${workersText}, Redis ${maskPassword(redisUrl)}); Ctrl-C stops everything`);
+    // An API that answers GET /jobs without a key runs open (see server.ts): say so where the user looks.
+    const open = await fetch(`${base}/jobs?limit=1`).then((r) => r.ok, () => false);
+    say(open ? 'authentication is off: no GANFORGE_ADMIN_TOKEN and no API keys (fine on loopback; README, "Security")' : 'authentication is on: send Authorization: Bearer <key>');
   };
   const startup = startAll().catch((err: unknown) => {
     warn(err instanceof Error ? err.message : String(err));

@@ -16,8 +16,9 @@ export class FsArtifactStore implements ArtifactStore {
     const target = this.file(key);
     const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
     try {
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      const handle = await fs.open(tmp, 'w');
+      // Owner only: samples and checkpoints are the projects' data, not every local user's.
+      await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      const handle = await fs.open(tmp, 'w', 0o600);
       try {
         await handle.writeFile(bytes);
         await handle.sync();

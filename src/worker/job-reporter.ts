@@ -5,6 +5,7 @@ import type { EventLog } from '../jobs/event-log.js';
 import type { ArtifactIndex } from '../jobs/artifact-index.js';
 import type { LossPoint } from '../contract/job.js';
 import type { TrainerEvents } from '../gan/trainer.js';
+import { StoredBytesQuotaError, formatBytes } from '../jobs/quota.js';
 
 export interface ReporterDeps {
   jobs: JobStore;
@@ -12,6 +13,15 @@ export interface ReporterDeps {
   events: EventLog;
   artifacts: ArtifactIndex;
   activity: WorkerActivity;
+  /** The project quotas a worker enforces (0: none); see jobs/quota.ts. */
+  quota?: { storedBytes: number; maxRuntimeSeconds: number };
+}
+
+/** What the reporter enforces for this job: its project's stored bytes, and when its run must stop. */
+export interface ReporterLimits {
+  project: string;
+  /** ms since the epoch; null for no limit. */
+  deadline: number | null;
 }
 
 /** What the worker's heartbeat learns from the job it trains. */
@@ -27,14 +37,15 @@ const FLUSH_MS = 1000;
 
 export class JobReporter {
   private buffer: LossPoint[] = [];
-  private lastFlush = Date.now();
+  /** 0: the first iteration is reported at once, so a cancel that raced the pick-up stops the run there. */
+  private lastFlush = 0;
   private rateFrom: { at: number; iteration: number };
   private itPerSec: number | null = null;
   /** When the engine got control back after the last callback; the first step (warm-up) is not timed. */
   private stepFrom: number | null = null;
   readonly abort = new AbortController();
   /** Set when the job record is gone (deleted) or a cancel was requested. */
-  stopReason: 'cancelled' | 'deleted' | 'lost' | null = null;
+  stopReason: 'cancelled' | 'deleted' | 'lost' | 'timeout' | null = null;
 
   constructor(
     private readonly deps: ReporterDeps,
@@ -47,6 +58,7 @@ export class JobReporter {
     private readonly ownsJob: () => Promise<boolean> = async () => true,
     /** The job's keepCheckpoints: older checkpoints are deleted after each new one. */
     private readonly keepCheckpoints?: number,
+    private readonly limits: ReporterLimits = { project: 'default', deadline: null },
   ) {
     this.rateFrom = { at: Date.now(), iteration: startIteration };
   }
@@ -70,12 +82,27 @@ export class JobReporter {
       onCheckpoint: async ({ iteration, files }) => {
         await this.flush();
         if (!(await this.ownsJob())) return;
+        await this.refuseOverQuota(files);
         const c = await this.deps.artifacts.addCheckpoint(this.jobId, iteration, files);
         await this.deps.events.append(this.jobId, 'checkpoint', { iteration, size: c.size, createdAt: c.createdAt });
         if (this.keepCheckpoints !== undefined) await this.deps.artifacts.pruneCheckpoints(this.jobId, this.keepCheckpoints);
         this.stepFrom = performance.now();
       },
     };
+  }
+
+  /** A checkpoint that would take the project over its stored-bytes quota is not written: the job fails instead. */
+  private async refuseOverQuota(files: Map<string, Uint8Array>): Promise<void> {
+    const limit = this.deps.quota?.storedBytes ?? 0;
+    if (limit === 0) return;
+    const size = [...files.values()].reduce((sum, b) => sum + b.byteLength, 0);
+    const used = await this.deps.artifacts.projectBytes(this.limits.project);
+    if (used + size > limit) {
+      throw new StoredBytesQuotaError(
+        `project ${this.limits.project} stores ${formatBytes(used)}; a ${formatBytes(size)} checkpoint would exceed its quota of ` +
+          `${formatBytes(limit)} (GANFORGE_QUOTA_STORED_BYTES): delete jobs or checkpoints, then resume this job`,
+      );
+    }
   }
 
   /** Writes buffered metrics, progress and events; reads the cancel flag. */
@@ -121,6 +148,9 @@ export class JobReporter {
     const record = await this.deps.jobs.get(this.jobId);
     if (record?.cancelRequested) {
       this.stopReason = 'cancelled';
+      this.abort.abort();
+    } else if (this.limits.deadline !== null && Date.now() > this.limits.deadline) {
+      this.stopReason = 'timeout';
       this.abort.abort();
     }
   }

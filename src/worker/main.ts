@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     shutdown: shutdown.signal,
     stats,
     activity: heartbeat,
+    quota: { storedBytes: env.GANFORGE_QUOTA_STORED_BYTES, maxRuntimeSeconds: env.GANFORGE_QUOTA_MAX_RUNTIME_SECONDS },
   };
   const worker = new Worker<TrainJobData>(QUEUE_NAME, createTrainProcessor(deps), {
     connection: redis.duplicate(),

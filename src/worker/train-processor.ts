@@ -10,6 +10,7 @@ import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.j
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
 import { isPermanent } from './retry-policy.js';
+import { DEFAULT_PROJECT } from '../jobs/job-store.js';
 
 export interface ProcessorDeps extends ReporterDeps {
   log: Logger;
@@ -82,10 +83,22 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       if (!record.startedAt) await deps.stats.countJob('started');
       deps.activity.progress(jobId, start, null);
       await events.append(jobId, 'status', { status: 'running', error: null, resumedFrom: latest?.iteration ?? null });
+      // A cancel that came while the job was being picked up (the API could not take it off the queue any more)
+      // stops it before the first step; one that comes later, at the first progress report (after one iteration).
+      if ((await jobs.get(jobId))?.cancelRequested) {
+        await finish(jobId, 'cancelled');
+        jlog.info({ iteration: start }, 'cancelled before training');
+        return { status: 'cancelled' };
+      }
 
       // A worker frozen past its lock (and replaced) must not write into the job any more.
       const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
-      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints);
+      const maxRuntime = deps.quota?.maxRuntimeSeconds ?? 0;
+      const startedAt = Date.parse(record.startedAt ?? new Date().toISOString());
+      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints, {
+        project: record.project ?? DEFAULT_PROJECT,
+        deadline: maxRuntime > 0 ? startedAt + maxRuntime * 1000 : null,
+      });
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;
@@ -110,6 +123,19 @@ export function createTrainProcessor(deps: ProcessorDeps) {
         await finish(jobId, 'cancelled');
         jlog.info({ iteration: result.iteration }, 'cancelled');
         return { status: 'cancelled' };
+      }
+      if (reporter.stopReason === 'timeout') {
+        // Saved first, so that a resume (which starts a new run) continues from here.
+        const files = await trainer.checkpoint();
+        try {
+          await reporter.callbacks.onCheckpoint!({ iteration: trainer.iteration, files });
+        } catch (err) {
+          jlog.warn({ err }, 'no checkpoint at the runtime limit');
+        }
+        const message = `stopped at iteration ${result.iteration}: a run may train ${maxRuntime} s at most (GANFORGE_QUOTA_MAX_RUNTIME_SECONDS); resume it to go on`;
+        await finish(jobId, 'failed', message);
+        jlog.warn({ iteration: result.iteration }, 'runtime limit reached');
+        return { status: 'failed' };
       }
       // Shutting down: save where we are and hand the job back for another worker to continue at once.
       await reporter.callbacks.onCheckpoint!({ iteration: trainer.iteration, files: await trainer.checkpoint() });

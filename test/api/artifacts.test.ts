@@ -30,9 +30,10 @@ describe('samples', () => {
     const late = await t.app.infra.artifacts.addSample(id, 400, png(200));
     const early = await t.app.infra.artifacts.addSample(id, 200, png(100));
     const list = body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/samples` }));
+    const sign = t.app.services.links.sign;
     assert.deepEqual(list.samples, [
-      { id: early.id, iteration: 200, url: `/samples/${early.id}.png`, createdAt: early.createdAt },
-      { id: late.id, iteration: 400, url: `/samples/${late.id}.png`, createdAt: late.createdAt },
+      { id: early.id, iteration: 200, url: `/samples/${early.id}.png`, signedUrl: sign(id, `/samples/${early.id}.png`), createdAt: early.createdAt },
+      { id: late.id, iteration: 400, url: `/samples/${late.id}.png`, signedUrl: sign(id, `/samples/${late.id}.png`), createdAt: late.createdAt },
     ]);
 
     const res = await t.app.inject({ method: 'GET', url: list.samples[0].url });
@@ -89,7 +90,7 @@ describe('checkpoints and generator', () => {
     const res = await t.app.inject({ method: 'GET', url: `/jobs/${id}/generator/model.json` });
     assert.equal(res.statusCode, 404);
     assert.match(body(res).detail, /no checkpoint yet/);
-    assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/checkpoints` })), { checkpoints: [] });
+    assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/checkpoints` })), { checkpoints: [], nextCursor: null });
   });
 
   test('checkpoints are listed with a loadable generator URL', async () => {

@@ -6,10 +6,9 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { chromium } from 'playwright-core';
-import { serializeModel } from '../../src/gan/checkpoint-files.js';
+import { addGeneratorCheckpoint } from '../helpers/generator-checkpoint.js';
 import { loadEnv } from '../../src/config/env.js';
 import { body, buildTestApp, startTestApp, type TestApp } from './test-app.js';
 
@@ -94,12 +93,7 @@ describe('a page on another origin, in a real browser', { skip: !existsSync(CHRO
     jobId = job.id;
     const sample = await t.app.infra.artifacts.addSample(jobId, 1, png());
     sampleUrl = `/samples/${sample.id}.png`;
-    await tf.setBackend('cpu');
-    const g = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 6 })] });
-    const files = await serializeModel(g, 'generator');
-    g.dispose();
-    files.set('state.json', new TextEncoder().encode('{}'));
-    await t.app.infra.artifacts.addCheckpoint(jobId, 1, files);
+    await addGeneratorCheckpoint(t.app.infra.artifacts, jobId, 1);
     await t.app.infra.events.append(jobId, 'status', { status: 'completed', error: null });
     await t.app.infra.jobs.update(jobId, { status: 'completed' });
 

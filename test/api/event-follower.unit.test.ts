@@ -12,7 +12,7 @@ const status = (s: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled') 
 function setup() {
   const jobs = new MemoryJobs();
   const events = new MemoryEventLog();
-  return { jobs, events, follower: new EventFollower({ jobs, events }) };
+  return { jobs, events, follower: new EventFollower({ jobs, events, watcher: events, checkMs: 5 }) };
 }
 
 async function collect(stream: AsyncGenerator<JobEvent>, onEvent?: (e: JobEvent, n: number) => Promise<void>): Promise<JobEvent[]> {
@@ -25,7 +25,7 @@ async function collect(stream: AsyncGenerator<JobEvent>, onEvent?: (e: JobEvent,
 }
 
 const follow = (follower: EventFollower, id: string, afterId = '0', signal = new AbortController().signal) =>
-  follower.follow(id, { afterId, pollMs: 1, signal });
+  follower.follow(id, { afterId, signal });
 
 test('a finished job: every event after afterId is replayed, then the stream ends', async () => {
   const { jobs, events, follower } = setup();

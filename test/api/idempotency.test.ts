@@ -122,10 +122,10 @@ describe('Idempotency-Key', () => {
     let release!: () => void;
     const inCreate = new Promise<void>((r) => (entered = r));
     const released = new Promise<void>((r) => (release = r));
-    jobs.create = async (input) => {
+    jobs.create = async (input, owner) => {
       entered();
       await released;
-      return original.call(jobs, input);
+      return original.call(jobs, input, owner);
     };
     try {
       const key = randomUUID();

@@ -34,7 +34,9 @@ describe('jobs', () => {
         seed: 0,
         sampleGrid: 5,
         name: 'first',
+        keepCheckpoints: 5,
       },
+      'the default retention (GANFORGE_DEFAULT_KEEP_CHECKPOINTS) is recorded in the spec',
     );
     assert.ok(Number.isInteger(job.spec.seed) && job.spec.seed >= 0 && job.spec.seed < 2 ** 31);
     assert.deepEqual(job.progress, { iteration: 0, iterations: 50, itPerSec: null, etaSeconds: null });

@@ -128,7 +128,7 @@ describe('the CSP in a real browser', { skip: !existsSync(CHROMIUM) && `no brows
 describe('unguessable ids', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({ GANFORGE_RATE_LIMIT_CREATE_MAX: '1000', GANFORGE_RATE_LIMIT_MAX: '1000' });
+    t = await startTestApp({ GANFORGE_RATE_LIMIT_CREATE_MAX: '1000', GANFORGE_RATE_LIMIT_MAX: '1000', GANFORGE_QUOTA_ACTIVE_JOBS: '0' });
   });
   after(() => t.close());
 

@@ -53,3 +53,34 @@ test('the API listens, answers, and exits 0 on SIGTERM', async () => {
     await deleteKeys(prefix);
   }
 });
+
+test('off loopback without GANFORGE_ADMIN_TOKEN or keys, the API refuses to start and names the variable', async () => {
+  const prefix = `t-${randomUUID()}`;
+  const p = start({ PORT: '0', HOST: '0.0.0.0', GANFORGE_PREFIX: prefix });
+  try {
+    const [code] = await once(p.child, 'exit');
+    assert.equal(code, 1);
+    assert.match(p.err(), /refusing to listen on 0\.0\.0\.0 without authentication: set GANFORGE_ADMIN_TOKEN/);
+  } finally {
+    p.child.kill('SIGKILL');
+    await deleteKeys(prefix);
+  }
+});
+
+test('on loopback without credentials the API runs open and says so; with GANFORGE_ADMIN_TOKEN it starts anywhere', async () => {
+  const prefix = `t-${randomUUID()}`;
+  const open = start({ PORT: '0', HOST: '127.0.0.1', GANFORGE_PREFIX: prefix });
+  const closed = start({ PORT: '0', HOST: '0.0.0.0', GANFORGE_PREFIX: prefix, GANFORGE_ADMIN_TOKEN: 'a'.repeat(40) });
+  try {
+    for (const p of [open, closed]) {
+      for (let i = 0; i < 200 && !/Server listening/.test(p.out()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(p.out(), /Server listening/, p.err());
+    }
+    assert.match(open.out(), /authentication is off \(no GANFORGE_ADMIN_TOKEN and no API keys\)/);
+    assert.doesNotMatch(closed.out(), /authentication is off/);
+  } finally {
+    open.child.kill('SIGKILL');
+    closed.child.kill('SIGKILL');
+    await deleteKeys(prefix);
+  }
+});

@@ -143,7 +143,7 @@ test('checkpoint: a run directory the trainer resumes, the exact command to do s
   const command = lines[5]!.trim();
   assert.ok(command.startsWith(`npm run train -- --resume --out '${dir}' --model gan `), command);
   const flags = command.slice('npm run train -- '.length).replace(`'${dir}'`, 'DIR').split(' ');
-  const { name: _name, ...config } = job.spec;
+  const { name: _name, keepCheckpoints: _keep, ...config } = job.spec;
   assert.deepEqual(parseTrainArgs(flags), { help: false, config, out: 'DIR', resume: true, backend: 'auto', logEvery: 100 });
 
   const files = await fs.readdir(path.join(dir, 'checkpoints', '30'), { recursive: true });

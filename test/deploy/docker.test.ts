@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FASHION_MNIST_DEFAULT_DIR, loadEnv } from '../../src/config/env.js';
 import { locateAssets } from '../../src/dashboard/dashboard-assets.js';
 import { OPENAPI_FILE } from '../../src/api/plugins/swagger.js';
+import { exposureProblem } from '../../src/api/exposure.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -37,19 +38,30 @@ interface Service {
   deploy?: { resources?: { reservations?: { devices?: { driver?: string; count?: unknown; capabilities: string[] }[] } } };
 }
 
-/** Compose interpolates ${VAR:-default}, ${VAR-default} and ${VAR} in values before it validates; so do we. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv): unknown {
+/** What an operator puts in .env: the variables compose requires (${VAR:?message}). */
+const DOT_ENV = { GANFORGE_ADMIN_TOKEN: 'f'.repeat(64) };
+
+/**
+ * Compose interpolates ${VAR:-default}, ${VAR-default}, ${VAR:?error} and ${VAR} in values before it validates; so do
+ * we, with DOT_ENV unless told otherwise.
+ */
+function interpolate(value: unknown, given: NodeJS.ProcessEnv, withDotEnv = true): unknown {
+  const env = withDotEnv ? { ...DOT_ENV, ...given } : given;
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g, (_, name: string, op?: string, def?: string) => {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (_, name: string, op?: string, def?: string) => {
       const v = env[name];
+      if (op === ':?') {
+        if (!v) throw new Error(`required variable ${name} is missing a value: ${def}`);
+        return v;
+      }
       if (op === ':-') return v ? v : def!;
       if (op === '-') return v ?? def!;
       return v ?? '';
     });
   }
-  if (Array.isArray(value)) return value.map((v) => interpolate(v, env));
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, env, withDotEnv));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, withDotEnv)]));
   }
   return value;
 }
@@ -120,6 +132,15 @@ test('compose: the API publishes 3000, waits for a healthy Redis and checks /rea
   assert.equal(api.depends_on!.redis!.condition, 'service_healthy');
   assert.match(api.healthcheck!.test.join(' '), /http:\/\/127\.0\.0\.1:3000\/readyz/);
   assert.equal(api.profiles, undefined, 'the API starts without a profile');
+});
+
+test('compose: the API, on every interface, requires GANFORGE_ADMIN_TOKEN from .env and so starts with authentication', () => {
+  assert.throws(() => interpolate(composeRaw, {}, false), /required variable GANFORGE_ADMIN_TOKEN is missing a value: set GANFORGE_ADMIN_TOKEN in \.env/);
+  const env = loadEnv(services.api!.environment);
+  assert.equal(env.GANFORGE_ADMIN_TOKEN, DOT_ENV.GANFORGE_ADMIN_TOKEN);
+  assert.equal(exposureProblem(env.HOST, false), null);
+  assert.match(exposureProblem(env.HOST, true) ?? '', /GANFORGE_ADMIN_TOKEN/, 'it would refuse to run open on 0.0.0.0');
+  for (const name of ['worker', 'worker-cpu']) assert.equal(services[name]!.environment!.GANFORGE_ADMIN_TOKEN, undefined, `${name} needs no token`);
 });
 
 test('compose: GPU and CPU workers behind profiles, scalable, sharing the artifact volume with the API', () => {
@@ -409,7 +430,11 @@ const composeTools = [
 
 test('docker compose config -q accepts the file with every profile', { skip: composeTools.length === 0 && 'no compose tool installed' }, () => {
   for (const [cmd, ...sub] of composeTools) {
-    const r = spawnSync(cmd!, [...sub, '--profile', 'gpu', '--profile', 'cpu', '--profile', 's3', 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(cmd!, [...sub, '--profile', 'gpu', '--profile', 'cpu', '--profile', 's3', 'config', '-q'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...DOT_ENV },
+    });
     assert.equal(r.status, 0, `${[cmd, ...sub].join(' ')} config -q: ${r.stderr}`);
   }
 });

@@ -26,6 +26,8 @@ const env = {
   // This test sends a few hundred requests; the limits are tested elsewhere.
   GANFORGE_RATE_LIMIT_MAX: '100000',
   GANFORGE_RATE_LIMIT_CREATE_MAX: '100000',
+  // The endless job (a million iterations) is over the default size quota, which test/api/quota.test.ts covers.
+  GANFORGE_QUOTA_JOB_EXAMPLES: '0',
 };
 let api: Proc;
 let worker: Proc;
@@ -310,6 +312,31 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal((await call('GET', `/jobs/${a}/checkpoints/20/archive`)).status, 404);
   assert.equal((await call('GET', '/workers')).status, 200);
   assert.equal((await call('GET', '/metrics')).status, 200);
+});
+
+test('API keys: create, list, revoke; 401, 403 and 400 as documented (last: the first key turns authentication on)', async () => {
+  const created = await call('POST', '/keys', { json: { project: 'conformance', role: 'admin', name: 'e2e' } });
+  assert.equal(created.status, 201);
+  const admin = { authorization: `Bearer ${created.json.token}` };
+  assert.equal((await call('GET', '/keys')).status, 401);
+  assert.equal((await call('GET', '/jobs')).status, 401);
+  assert.equal((await call('GET', '/keys', { headers: admin })).status, 200);
+  assert.equal((await call('GET', '/quota', { headers: admin })).status, 200);
+  assert.equal((await call('POST', '/keys', { json: { project: 'Bad Name', role: 'admin' }, headers: admin })).status, 400);
+  const member = await call('POST', '/keys', { json: { project: 'conformance', role: 'member' }, headers: admin });
+  assert.equal((await call('GET', '/keys', { headers: { authorization: `Bearer ${member.json.token}` } })).status, 403);
+  assert.equal((await call('POST', '/session', { json: { token: 'gf_wrong' } })).status, 401);
+  const login = await call('POST', '/session', { json: { token: member.json.token } });
+  assert.equal(login.status, 200);
+  const cookie = { cookie: login.headers.get('set-cookie')!.split(';')[0]! };
+  assert.equal((await call('GET', '/session', { headers: cookie })).status, 200);
+  assert.equal((await call('DELETE', '/session', { headers: cookie })).status, 403, 'no CSRF token');
+  assert.equal((await call('DELETE', '/session', { headers: { ...cookie, 'x-csrf-token': login.json.csrfToken } })).status, 204);
+  assert.equal((await call('GET', '/session', { headers: cookie })).status, 401);
+  assert.equal((await call('DELETE', `/keys/${member.json.id}`, { headers: admin })).status, 204);
+  assert.equal((await call('DELETE', `/keys/${member.json.id}`, { headers: admin })).status, 404);
+  assert.equal((await call('DELETE', `/keys/${created.json.id}`, { headers: admin })).status, 204);
+  assert.equal((await call('GET', '/jobs?limit=1')).status, 200, 'no key left: open again');
 });
 
 test('every response conformed to openapi.yaml', () => {

@@ -54,6 +54,8 @@ test('npm start: private Redis, API and a worker train a job; SIGINT stops every
     const ready = await proc.waitFor(/ready: API at (\S+)/, 90_000);
     const base = `http://127.0.0.1:${port}`;
     assert.ok(ready.includes(`${base}/`), ready);
+    // The walk-through runs open on loopback, and says so.
+    await proc.waitFor(/authentication is off: no GANFORGE_ADMIN_TOKEN and no API keys/, 10_000);
     assert.deepEqual([...children(proc).keys()].sort(), ['api', 'redis', 'worker-1']);
 
     const created = await json(

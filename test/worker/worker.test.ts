@@ -44,12 +44,12 @@ test('a worker trains a job: 60 metric points, 3 samples, the newest 2 of 3 chec
     assert.deepEqual(points.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
     const index = new ArtifactIndex(redis, prefix, new FsArtifactStore(dataDir));
     const events = await new EventLog(redis, prefix).read(id, '0', { count: 10_000 });
-    const samples = await index.listSamples(id);
+    const samples = (await index.listSamples(id)).items;
     assert.deepEqual(samples.map((s) => s.iteration), [20, 40, 60]);
     const png = PNG.sync.read(Buffer.from((await index.store.get(samples[0]!.key))!));
     assert.ok(png.width > 100);
     // keepCheckpoints 2: checkpoint 20 was deleted, record and files, once 60 was written.
-    assert.deepEqual((await index.listCheckpoints(id)).map((c) => c.iteration), [40, 60]);
+    assert.deepEqual((await index.listCheckpoints(id)).items.map((c) => c.iteration), [40, 60]);
     assert.deepEqual(await index.store.list(`jobs/${id}/checkpoints/20`), []);
     assert.ok((await index.store.list(`jobs/${id}/checkpoints/40`)).includes(`jobs/${id}/checkpoints/40/state.json`));
     const written = events.filter((e) => e.event === 'checkpoint').map((e) => (e.data as { iteration: number }).iteration);

@@ -21,7 +21,8 @@ export default fp(
       origin: origins,
       // POST, DELETE and the cancel action get no CORS headers: a browser refuses them from another origin's page.
       methods: ['GET', 'HEAD'],
-      allowedHeaders: ['last-event-id', 'if-none-match', 'accept', 'x-request-id'],
+      // A notebook on another origin may send its own key (no cookie ever goes along: credentials is false).
+      allowedHeaders: ['authorization', 'last-event-id', 'if-none-match', 'accept', 'x-request-id'],
       exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
       credentials: false,
       maxAge: 600,

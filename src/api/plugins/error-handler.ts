@@ -87,8 +87,12 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
  */
 function sendAppError(err: AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="ganforge"');
   if (err.status >= 500) request.log[err.expose ? 'warn' : 'error']({ err }, 'request failed');
-  if (err.expose) return sendProblem(request, reply, err.status, err.code, err.message);
+  if (err.expose) {
+    const errors = 'errors' in err && Array.isArray(err.errors) && err.errors.length > 0 ? (err.errors as Problem['errors']) : undefined;
+    return sendProblem(request, reply, err.status, err.code, err.message, errors);
+  }
   return sendProblem(request, reply, err.status, 'INTERNAL', internalErrorDetail(request));
 }
 

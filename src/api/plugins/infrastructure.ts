@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { Env } from '../../config/env.js';
 import type { TrainJobData } from '../../contract/job.js';
+import { ApiKeyStore } from '../../jobs/api-key-store.js';
 import { ArtifactIndex } from '../../jobs/artifact-index.js';
 import { ClusterStats } from '../../jobs/cluster-stats.js';
 import { EventLog } from '../../jobs/event-log.js';
@@ -24,6 +25,7 @@ export interface Infrastructure {
   queue: Queue<TrainJobData>;
   stats: ClusterStats;
   workers: WorkerRegistry;
+  apiKeys: ApiKeyStore;
 }
 
 declare module 'fastify' {
@@ -58,6 +60,7 @@ export default fp(
       queue,
       stats: new ClusterStats(redis, env.GANFORGE_PREFIX),
       workers: new WorkerRegistry(redis, env.GANFORGE_PREFIX),
+      apiKeys: new ApiKeyStore(redis, env.GANFORGE_PREFIX),
     });
 
     app.addHook('onClose', async () => {

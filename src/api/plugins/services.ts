@@ -1,6 +1,13 @@
 // Builds the API's services from the infrastructure and decorates them onto the app for the routes.
 import fp from 'fastify-plugin';
 import type { Env } from '../../config/env.js';
+import { AuthService } from '../services/auth-service.js';
+import { LinkSigner } from '../services/link-signer.js';
+import { QuotaService } from '../services/quota-service.js';
+import { StreamWatcher } from '../../jobs/stream-watcher.js';
+import { RetentionSweeper } from '../services/retention-sweeper.js';
+import { quotaLimits } from '../../jobs/quota.js';
+import { SessionStore } from '../../jobs/session-store.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
 import { HealthService } from '../services/health-service.js';
@@ -11,6 +18,10 @@ import { PrometheusService } from '../services/prometheus-service.js';
 import { WorkersService } from '../services/workers-service.js';
 
 export interface Services {
+  retention: RetentionSweeper | null;
+  auth: AuthService;
+  quota: QuotaService;
+  links: LinkSigner;
   jobs: JobsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
@@ -29,13 +40,37 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { env: Env }) => {
-    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers } = app.infra;
-    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: opts.env.GANFORGE_MAX_ACTIVE_JOBS, stats });
+    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys } = app.infra;
+    const { env } = opts;
+    const watcher = new StreamWatcher(redis);
+    app.addHook('preClose', () => watcher.close());
+    const quota = new QuotaService({ jobs: jobStore, artifacts, limits: quotaLimits(env) });
+    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota });
+    const retentionMs = env.GANFORGE_JOB_RETENTION_DAYS * 86_400_000;
+    const retention =
+      retentionMs > 0 ? new RetentionSweeper({ redis, prefix: env.GANFORGE_PREFIX, store: jobStore, jobs, retentionMs, log: app.log }) : null;
+    // Often enough that a job outlives its retention by at most a tenth of it (at least a minute between sweeps).
+    retention?.start(Math.min(3_600_000, Math.max(60_000, retentionMs / 10)));
+    app.addHook('onClose', async () => retention?.stop());
     app.decorate('services', {
+      retention,
+      quota,
+      links: new LinkSigner({ redis, prefix: env.GANFORGE_PREFIX, secret: env.GANFORGE_LINK_SECRET, ttlSeconds: env.GANFORGE_LINK_TTL_SECONDS }),
+      auth: new AuthService({
+        redis,
+        prefix: env.GANFORGE_PREFIX,
+        keys: apiKeys,
+        sessions: new SessionStore(redis, env.GANFORGE_PREFIX, env.GANFORGE_SESSION_TTL_SECONDS),
+        adminToken: env.GANFORGE_ADMIN_TOKEN,
+        adminProject: env.GANFORGE_ADMIN_PROJECT,
+        metricsToken: env.GANFORGE_METRICS_TOKEN,
+        failureMax: env.GANFORGE_AUTH_FAILURE_MAX,
+        failureWindowMs: env.GANFORGE_RATE_LIMIT_WINDOW_MS,
+      }),
       jobs,
       metrics: new MetricsService({ jobs, metrics }),
       artifacts: new ArtifactsService({ jobs, index: artifacts, store, metrics }),
-      events: new EventFollower({ jobs: jobStore, events }),
+      events: new EventFollower({ jobs: jobStore, events, watcher }),
       health: new HealthService({ redis, timeoutMs: 1_000 }),
       idempotency: new IdempotencyService({ redis, prefix: opts.env.GANFORGE_PREFIX, ttlSeconds: opts.env.GANFORGE_IDEMPOTENCY_TTL_SECONDS }),
       prometheus: new PrometheusService({ jobs: jobStore, stats, workers }),

@@ -25,12 +25,24 @@ export default fp(
           license: { name: 'MIT', identifier: 'MIT' },
         },
         servers: [{ url: '/', description: 'The host serving this document' }],
-        // No authentication yet: job ids are random UUIDs, known only to whoever created the job.
-        security: [],
+        // Every route but the probes and this description needs an API key (README, "Security").
+        security: [{ bearer: [] }],
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description:
+                'An API key (gf_...) from POST /keys or `ganforge keys create`, or GANFORGE_ADMIN_TOKEN. An API with neither ' +
+                'runs open on loopback and needs no header.',
+            },
+          },
+        },
         tags: [
           { name: 'jobs', description: 'Training jobs' },
           { name: 'artifacts', description: 'Metrics, events, samples, checkpoints and generators of a job' },
           { name: 'operations', description: 'Health, Prometheus metrics, live workers and this API description' },
+          { name: 'keys', description: 'API keys and their projects (admin only)' },
         ],
       },
       transform,
@@ -44,6 +56,7 @@ export default fp(
         schema: {
           operationId: 'getOpenApi',
           summary: 'This API description',
+          security: [],
           tags: ['operations'],
           response: {
             200: { description: 'OpenAPI 3.1 document', content: { 'application/yaml': { schema: z.string() } } },

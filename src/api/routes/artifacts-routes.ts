@@ -13,8 +13,12 @@ import {
   sampleParamsSchema,
 } from '../schemas/artifact-schemas.js';
 import { jobParamsSchema } from '../schemas/job-schemas.js';
+import { iterationPageQuerySchema } from '../schemas/query.js';
 import { withHeaders } from '../schemas/openapi-transforms.js';
-import { jsonResponse, problemResponses } from '../schemas/responses.js';
+import { jsonResponse, problemResponse, problemResponses } from '../schemas/responses.js';
+import { normalizeIP } from '@fastify/rate-limit';
+import { ClientSlots } from '../services/client-slots.js';
+import { TooManyStreamsError } from '../services/errors.js';
 import { toCheckpointView, toSampleView } from '../views/job-view.js';
 
 const tags = ['artifacts'];
@@ -30,19 +34,25 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
-const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
+const artifactsRoutes: FastifyPluginAsyncZod<{ archivesPerClient: number }> = async (app, opts) => {
+  const archiveSlots = new ClientSlots(opts.archivesPerClient);
   app.get(
     '/jobs/:id/samples',
     {
       schema: {
         operationId: 'listJobSamples',
-        summary: "A job's sample grids, by iteration",
+        summary: "A job's sample grids, by iteration, a page at a time",
         tags,
         params: jobParamsSchema,
-        response: { 200: jsonResponse('Samples', sampleListSchema), ...problemResponses({ 404: 'No such job' }) },
+        querystring: iterationPageQuerySchema,
+        response: { 200: jsonResponse('A page of samples', sampleListSchema), ...problemResponses({ 400: 'Invalid limit or cursor', 404: 'No such job' }) },
       },
     },
-    async (request) => ({ samples: (await app.services.artifacts.listSamples(request.params.id)).map(toSampleView) }),
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const page = await app.services.artifacts.listSamples(request.params.id, { limit, after: cursor });
+      return { samples: page.items.map((s) => toSampleView(s, app.services.links.sign)), nextCursor: page.next?.toString() ?? null };
+    },
   );
 
   app.get(
@@ -90,15 +100,17 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         operationId: 'listJobCheckpoints',
-        summary: "A job's checkpoints, by iteration",
+        summary: "A job's checkpoints, by iteration, a page at a time",
         tags,
         params: jobParamsSchema,
-        response: { 200: jsonResponse('Checkpoints', checkpointListSchema), ...problemResponses({ 404: 'No such job' }) },
+        querystring: iterationPageQuerySchema,
+        response: { 200: jsonResponse('A page of checkpoints', checkpointListSchema), ...problemResponses({ 400: 'Invalid limit or cursor', 404: 'No such job' }) },
       },
     },
     async (request) => {
       const { id } = request.params;
-      return { checkpoints: (await app.services.artifacts.listCheckpoints(id)).map((c) => toCheckpointView(id, c)) };
+      const page = await app.services.artifacts.listCheckpoints(id, { limit: request.query.limit, after: request.query.cursor });
+      return { checkpoints: page.items.map((c) => toCheckpointView(id, c, app.services.links.sign)), nextCursor: page.next?.toString() ?? null };
     },
   );
 
@@ -122,11 +134,29 @@ const artifactsRoutes: FastifyPluginAsyncZod = async (app) => {
             },
           ),
           ...problemResponses({ 404: 'No such job, or no checkpoint at that iteration' }),
+          429: withHeaders(problemResponse('This client downloads GANFORGE_ARCHIVE_MAX_PER_CLIENT archives already (code TOO_MANY_STREAMS)'), {
+            'Retry-After': { description: 'Seconds to wait before retrying', schema: str, required: true },
+          }),
         },
       },
     },
     async (request, reply) => {
-      const { filename, stream } = await app.services.artifacts.checkpointArchive(request.params.id, request.params.iteration);
+      // Each download holds a file of the checkpoint in memory while the client reads it: a few per client at once.
+      const release = archiveSlots.acquire(normalizeIP(request.ip));
+      if (!release) {
+        throw new TooManyStreamsError(`this client is downloading ${opts.archivesPerClient} archives already; wait for one to finish`, {
+          retryAfterSeconds: 5,
+        });
+      }
+      let archive;
+      try {
+        archive = await app.services.artifacts.checkpointArchive(request.params.id, request.params.iteration);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      const { filename, stream } = archive;
+      stream.once('close', release);
       return reply
         .type('application/x-tar')
         .header('content-disposition', `attachment; filename="${filename}"`)

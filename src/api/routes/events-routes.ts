@@ -6,9 +6,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { JOB_EVENTS } from '../../contract/job.js';
 import { STREAM_ID, isStreamId, type JobEvent } from '../../jobs/event-log.js';
 import { jobParamsSchema } from '../schemas/job-schemas.js';
-import { problemResponses } from '../schemas/responses.js';
+import { problemResponse, problemResponses } from '../schemas/responses.js';
+import { withHeaders } from '../schemas/openapi-transforms.js';
+import { normalizeIP } from '@fastify/rate-limit';
+import { ClientSlots } from '../services/client-slots.js';
+import { TooManyStreamsError } from '../services/errors.js';
 
-const POLL_MS = 250;
 const HEARTBEAT_MS = 15_000;
 
 const headersSchema = z.looseObject({
@@ -54,7 +57,8 @@ async function write(raw: ServerResponse, chunk: string, signal: AbortSignal): P
   }
 }
 
-const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
+const eventsRoutes: FastifyPluginAsyncZod<{ maxPerClient: number; maxSeconds: number }> = async (app, opts) => {
+  const slots = new ClientSlots(opts.maxPerClient);
   // Open streams, ended (synchronously, before the server stops accepting) so app.close() does not wait for clients.
   const open = new Map<AbortController, ServerResponse>();
   app.addHook('preClose', async () => {
@@ -78,7 +82,8 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
           'event that no later event follows, or right after the replay when the job has already finished. A job ' +
           'resumed with POST /jobs/{id}/resume has an earlier terminal status in its stream followed by a `queued` ' +
           'status and the new run; a replay goes past it to the final status. 204 when a finished job has nothing ' +
-          'after Last-Event-ID (with from=now: when the job has already finished).',
+          'after Last-Event-ID (with from=now: when the job has already finished). A stream is closed after ' +
+          'GANFORGE_SSE_MAX_SECONDS (default 30 min): reconnect with Last-Event-ID, as EventSource does by itself.',
         tags: ['artifacts'],
         params: jobParamsSchema,
         querystring: querySchema,
@@ -89,6 +94,9 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
             .undefined()
             .describe('The job has finished and there is no event after Last-Event-ID or now (EventSource stops reconnecting)'),
           ...problemResponses({ 400: 'Malformed Last-Event-ID or from', 404: 'No such job' }),
+          429: withHeaders(problemResponse('This client has GANFORGE_SSE_MAX_PER_CLIENT streams open already (code TOO_MANY_STREAMS)'), {
+            'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' }, required: true },
+          }),
         },
       },
     },
@@ -99,6 +107,10 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       const startsNow = resumeId === undefined && request.query.from === 'now';
       const afterId = resumeId ?? (startsNow ? await app.services.events.latestId(id) : '0');
       if (await app.services.events.isExhausted(id, afterId)) return reply.code(204).send();
+      const release = slots.acquire(normalizeIP(request.ip));
+      if (!release) {
+        throw new TooManyStreamsError(`this client has ${opts.maxPerClient} event streams open already; close one`, { retryAfterSeconds: 5 });
+      }
       reply.hijack();
       const raw = reply.raw;
       // What the hooks set (security headers, CORS, rate-limit counts) is kept: a hijacked reply would drop it.
@@ -114,19 +126,23 @@ const eventsRoutes: FastifyPluginAsyncZod = async (app) => {
       const ac = new AbortController();
       open.set(ac, raw);
       raw.on('close', () => ac.abort());
+      // A stream ends after GANFORGE_SSE_MAX_SECONDS; EventSource reconnects (retry: 2000) with Last-Event-ID.
+      const lifetime = setTimeout(() => ac.abort(), opts.maxSeconds * 1000);
       const heartbeat = setInterval(() => void write(raw, ': heartbeat\n\n', ac.signal), HEARTBEAT_MS);
       try {
         // An id line with no data sets EventSource's last event id without an event: a from=now stream broken before
         // its first event then resumes from where it began, not from now again (which would skip what came between).
         const position = startsNow ? `id: ${afterId}\n` : '';
         await write(raw, `retry: 2000\n${position}\n`, ac.signal);
-        for await (const e of app.services.events.follow(id, { afterId, pollMs: POLL_MS, signal: ac.signal })) {
+        for await (const e of app.services.events.follow(id, { afterId, signal: ac.signal })) {
           if (!(await write(raw, frame(e), ac.signal))) break;
         }
       } catch (err) {
         if (!ac.signal.aborted) request.log.warn({ err }, 'event stream failed');
       } finally {
         clearInterval(heartbeat);
+        clearTimeout(lifetime);
+        release();
         open.delete(ac);
         raw.end();
       }

@@ -12,6 +12,8 @@ import {
 import { jsonResponse, problemResponse, problemResponses } from '../schemas/responses.js';
 import { OPTIONAL_BODY, withHeaders } from '../schemas/openapi-transforms.js';
 import { toJobResource, urls } from '../views/job-view.js';
+import { principalOf } from '../plugins/auth.js';
+import type { JobRecord } from '../../contract/job.js';
 
 const tags = ['jobs'];
 const str = { type: 'string' };
@@ -29,6 +31,7 @@ const createJobHeadersSchema = z.looseObject({
 });
 
 const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const view = (record: JobRecord) => toJobResource(record, app.services.links.sign);
   app.post(
     '/jobs',
     {
@@ -60,15 +63,17 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      const { project, keyId, via } = principalOf(request);
       const create = async () => {
-        const record = await app.services.jobs.create(request.body);
-        return { status: 201 as const, location: urls.job(record.id), body: toJobResource(record) };
+        const record = await app.services.jobs.create(request.body, { project, createdBy: keyId ?? via });
+        return { status: 201 as const, location: urls.job(record.id), body: view(record) };
       };
       const key = request.headers['idempotency-key'];
       let response;
       if (key === undefined) response = await create();
       else {
-        const outcome = await app.services.idempotency.run(key, request.body, create);
+        // Per project: another project's key cannot replay (or block) this one's requests.
+        const outcome = await app.services.idempotency.run(`${project}:${key}`, request.body, create);
         if (!outcome.stored) request.log.warn('could not store the response of an idempotent request; a retry may create a second job');
         if (outcome.replayed) reply.header('idempotent-replayed', 'true');
         response = outcome.response;
@@ -89,8 +94,8 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { jobs, nextCursor } = await app.services.jobs.list(request.query);
-      return { jobs: jobs.map(toJobResource), nextCursor };
+      const { jobs, nextCursor } = await app.services.jobs.list({ ...request.query, project: principalOf(request).project });
+      return { jobs: jobs.map(view), nextCursor };
     },
   );
 
@@ -105,7 +110,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: jsonResponse('The job', jobResourceSchema), ...problemResponses({ 404: 'No such job' }) },
       },
     },
-    async (request) => toJobResource(await app.services.jobs.get(request.params.id)),
+    async (request) => view(await app.services.jobs.get(request.params.id)),
   );
 
   app.post(
@@ -125,7 +130,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request, reply) => reply.code(202).send(toJobResource(await app.services.jobs.cancel(request.params.id))),
+    async (request, reply) => reply.code(202).send(view(await app.services.jobs.cancel(request.params.id))),
   );
 
   app.post(
@@ -162,7 +167,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
         request.body ??= {};
       },
     },
-    async (request, reply) => reply.code(202).send(toJobResource(await app.services.jobs.resume(request.params.id, request.body))),
+    async (request, reply) => reply.code(202).send(view(await app.services.jobs.resume(request.params.id, request.body))),
   );
 
   app.delete(

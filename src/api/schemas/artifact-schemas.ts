@@ -4,17 +4,12 @@ import { z } from 'zod';
 import { METRICS_CSV_HEADER } from '../../contract/run-directory.js';
 import { LIMITS } from '../../gan/train-config.js';
 import { jobParamsSchema, lossValueSchema } from './job-schemas.js';
+import { intQuery } from './query.js';
 
 export const metricsQuerySchema = z.object({
-  since: z.coerce.number().int().min(0).max(LIMITS.iterations.max).default(0).describe('Points after this iteration'),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  every: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(LIMITS.iterations.max)
-    .default(1)
-    .describe('One point per this many iterations, each the mean of its window'),
+  since: intQuery(0, LIMITS.iterations.max).default(0).describe('Points after this iteration'),
+  limit: intQuery(1, 10_000).default(1000),
+  every: intQuery(1, LIMITS.iterations.max).default(1).describe('One point per this many iterations, each the mean of its window'),
   format: z.enum(['json', 'csv']).optional().describe('csv answers text/csv (so does Accept: text/csv)'),
 });
 
@@ -42,9 +37,11 @@ export const sampleListSchema = z
         id: z.uuid(),
         iteration: z.number().int().min(0),
         url: z.string().describe('/samples/<id>.png'),
+        signedUrl: z.string().describe('The same, signed: works without a key (an <img> or tf.loadLayersModel on any page) until its expiry, GANFORGE_LINK_TTL_SECONDS'),
         createdAt: z.iso.datetime(),
       }),
     ),
+    nextCursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
   })
   .meta({ id: 'SampleList' });
 
@@ -61,9 +58,11 @@ export const checkpointListSchema = z
         size: z.number().int().min(0).describe('Bytes of all the checkpoint files'),
         createdAt: z.iso.datetime(),
         url: z.string().describe("The checkpoint's generator, loadable with tf.loadLayersModel"),
+        signedUrl: z.string().describe('The same, signed: works without a key (an <img> or tf.loadLayersModel on any page) until its expiry, GANFORGE_LINK_TTL_SECONDS'),
         archive: z.string().describe('The whole checkpoint as a tar archive of a command-line run directory, to resume it'),
       }),
     ),
+    nextCursor: z.string().nullable().describe('Pass as ?cursor= for the next page; null on the last page'),
   })
   .meta({ id: 'CheckpointList' });
 
@@ -77,11 +76,7 @@ export const checkpointParamsSchema = jobParamsSchema.extend({
 });
 
 export const generatorQuerySchema = z.object({
-  iteration: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(LIMITS.iterations.max)
+  iteration: intQuery(0, LIMITS.iterations.max)
     .optional()
     .describe("A checkpoint's iteration; the latest checkpoint when absent"),
 });

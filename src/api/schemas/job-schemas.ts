@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { JOB_STATUSES, jobIdSchema, jobSpecSchema } from '../../contract/job.js';
 import { trainConfigSchema } from '../../gan/train-config.js';
+import { intQuery } from './query.js';
 
 export const jobParamsSchema = z.object({
   id: jobIdSchema.describe('Job id (UUID v4). A malformed id names no job: 404.'),
@@ -51,6 +52,8 @@ export const jobResourceSchema = z
       etaSeconds: z.number().int().min(0).nullable().describe('Estimated seconds to completion while running'),
     }),
     latest: lossesSchema.nullable().describe('Losses of the last completed iteration'),
+    project: z.string().describe('The project the job belongs to (that of the key that created it)'),
+    createdBy: z.string().describe('Who created it: an API key id, `admin-token`, or `open` (no authentication)'),
     createdAt: isoDate,
     startedAt: isoDate.nullable(),
     finishedAt: isoDate.nullable(),
@@ -65,6 +68,9 @@ export const jobResourceSchema = z
       samples: z.string(),
       checkpoints: z.string(),
       generator: z.string(),
+      signedGenerator: z
+        .string()
+        .describe('The generator (latest checkpoint), signed: tf.loadLayersModel works on any page without a key until its expiry'),
       cancel: z.string(),
     }),
   })
@@ -73,7 +79,7 @@ export type JobResource = z.infer<typeof jobResourceSchema>;
 
 export const listJobsQuerySchema = z.object({
   status: z.enum(JOB_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: intQuery(1, 100).default(20),
   cursor: z
     .string()
     .regex(/^[0-9a-z]{1,12}$/, 'not a cursor returned by this API')

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
 import { GENERATOR_FILES, WEIGHTS_FILE } from '../../contract/checkpoint-layout.js';
-import type { ArtifactIndex } from '../../jobs/artifact-index.js';
+import type { ArtifactIndex, Page, PageOptions } from '../../jobs/artifact-index.js';
 import type { MetricsStore } from '../../jobs/metrics-store.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { archiveFilename, checkpointArchiveEntries } from './checkpoint-archive.js';
@@ -19,9 +19,9 @@ interface LayersModelJson {
 export class ArtifactsService {
   constructor(private readonly deps: { jobs: JobsService; index: ArtifactIndex; store: ArtifactStore; metrics: MetricsStore }) {}
 
-  async listSamples(jobId: string): Promise<SampleRecord[]> {
+  async listSamples(jobId: string, page: PageOptions): Promise<Page<SampleRecord>> {
     await this.deps.jobs.get(jobId);
-    return this.deps.index.listSamples(jobId);
+    return this.deps.index.listSamples(jobId, page);
   }
 
   async getSample(sampleId: string): Promise<SampleRecord> {
@@ -36,9 +36,9 @@ export class ArtifactsService {
     return bytes;
   }
 
-  async listCheckpoints(jobId: string): Promise<CheckpointRecord[]> {
+  async listCheckpoints(jobId: string, page: PageOptions): Promise<Page<CheckpointRecord>> {
     await this.deps.jobs.get(jobId);
-    return this.deps.index.listCheckpoints(jobId);
+    return this.deps.index.listCheckpoints(jobId, page);
   }
 
   /**

@@ -55,3 +55,41 @@ export class UnavailableError extends DomainError {
     return true;
   }
 }
+
+/** No credential, or one that names no key (401 with WWW-Authenticate). */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'UNAUTHORIZED';
+  readonly status = 401;
+  readonly retry = 'permanent';
+}
+
+/** A valid key whose role may not do this (a member asking for an admin route). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+  readonly retry = 'permanent';
+}
+
+/** Over one of the project's quotas; `errors` names the fields of the request that exceed it, when some do. */
+export class QuotaExceededError extends DomainError {
+  readonly code = 'QUOTA_EXCEEDED';
+  readonly status = 422;
+  readonly retry = 'permanent';
+  constructor(
+    message: string,
+    readonly errors: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A client holds as many event streams (or archive downloads) open as it may. */
+export class TooManyStreamsError extends DomainError {
+  readonly code = 'TOO_MANY_STREAMS';
+  readonly status = 429;
+  readonly retry = 'transient';
+}
+
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof DomainError;
+}

@@ -1,27 +1,35 @@
 // Replays a job's event stream and follows it until the job ends: the source behind GET /jobs/:id/events.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isTerminal } from '../../contract/job.js';
+import { isTerminal, type JobStatus } from '../../contract/job.js';
 import type { EventLog, JobEvent } from '../../jobs/event-log.js';
 import type { JobStore } from '../../jobs/job-store.js';
+import type { StreamWatcher } from '../../jobs/stream-watcher.js';
 import { NotFoundError } from './errors.js';
 
 const BATCH = 500;
+/**
+ * With no event for this long, a follower looks at the job record (deleted? ended without its status event?): one
+ * read per stream per 15 s while nothing happens.
+ */
+const CHECK_MS = 15_000;
 
 export interface FollowOptions {
   /** Stream id to resume after ('0' replays everything). */
   afterId: string;
-  pollMs: number;
   signal: AbortSignal;
 }
 
 function isTerminalStatusEvent(e: JobEvent): boolean {
-  return e.event === 'status' && isTerminal(e.data.status);
+  const status = (e.data as { status?: JobStatus } | null)?.status;
+  return e.event === 'status' && typeof status === 'string' && isTerminal(status);
 }
 
-/** What the follower reads: a job's record and its event stream (Redis in the API; in memory in unit tests). */
+/** What the follower reads: a job's record, its event stream and the shared waker (Redis in the API; in memory in unit tests). */
 export interface FollowerDeps {
   jobs: Pick<JobStore, 'get'>;
-  events: Pick<EventLog, 'read' | 'lastId'>;
+  events: Pick<EventLog, 'read' | 'lastId' | 'keys'>;
+  watcher: Pick<StreamWatcher, 'wait'>;
+  /** How long a follower waits without an event before it looks at the job record (default 15 s). */
+  checkMs?: number;
 }
 
 export class EventFollower {
@@ -67,18 +75,18 @@ export class EventFollower {
       if (!now || isTerminal(now.status)) return;
     }
 
-    // A record seen finished without its status event gets one more poll, in case the event is a moment behind.
+    // A record seen finished without its status event gets one more wait, in case the event is a moment behind.
     let finishedSeen = false;
     while (!opts.signal.aborted) {
-      try {
-        await sleep(opts.pollMs, undefined, { signal: opts.signal });
-      } catch {
-        return;
+      // No polling: the shared blocking reader wakes this follower when its stream grows.
+      const woken = await this.deps.watcher.wait(this.deps.events.keys.events(jobId), last, this.deps.checkMs ?? CHECK_MS, opts.signal);
+      if (opts.signal.aborted) return;
+      if (woken) {
+        const batch = yield* this.batchAfter(jobId, last);
+        if (batch.ended) return;
+        last = batch.last;
+        if (batch.count > 0) continue;
       }
-      const batch = yield* this.batchAfter(jobId, last);
-      if (batch.ended) return;
-      last = batch.last;
-      if (batch.count > 0) continue;
       const record = await jobs.get(jobId);
       if (!record || isTerminal(record.status)) {
         if (finishedSeen) return;

@@ -5,10 +5,11 @@ import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus
 import { artifactKeys } from '../../contract/keys.js';
 import type { ClusterStats } from '../../jobs/cluster-stats.js';
 import type { EventLog } from '../../jobs/event-log.js';
-import type { JobStore } from '../../jobs/job-store.js';
+import { DEFAULT_PROJECT, type JobOwner, type JobStore } from '../../jobs/job-store.js';
 import { enqueueTraining } from '../../jobs/train-queue.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { ConflictError, NotFoundError, TooManyActiveJobsError } from './errors.js';
+import type { QuotaService } from './quota-service.js';
 
 /** POST /jobs after validation: a job spec whose seed may still be missing. */
 export type CreateJobInput = Omit<JobSpec, 'seed'> & { seed?: number };
@@ -20,23 +21,26 @@ export interface JobsServiceDeps {
   store: ArtifactStore;
   maxActiveJobs: number;
   stats: ClusterStats;
+  quota: QuotaService;
 }
 
 const tooManyActive = (max: number) =>
   new TooManyActiveJobsError(`${max} jobs are queued or running, the most allowed; retry when some finish`);
+const projectFull = (project: string, max: number) =>
+  new TooManyActiveJobsError(`project ${project} has ${max} jobs queued or running, its quota (GANFORGE_QUOTA_ACTIVE_JOBS); retry when some finish`);
 const windingDown = (id: string) => new ConflictError(`job ${id} is still being wound down by a worker; retry shortly`);
 
 export class JobsService {
   constructor(private readonly deps: JobsServiceDeps) {}
 
-  async create(input: CreateJobInput): Promise<JobRecord> {
-    const { jobs, queue, maxActiveJobs } = this.deps;
+  async create(input: CreateJobInput, owner: JobOwner): Promise<JobRecord> {
+    const { jobs, queue, maxActiveJobs, quota } = this.deps;
     // A seed picked here and stored in the spec makes every run repeatable from its record.
-    const spec = jobSpecSchema.parse({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) });
-    const record = await jobs.createWithin(maxActiveJobs, spec);
-    if (!record) {
-      throw tooManyActive(maxActiveJobs);
-    }
+    const spec = jobSpecSchema.parse(quota.withDefaults({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) }));
+    await quota.check(spec, owner.project);
+    const record = await jobs.createWithin({ total: maxActiveJobs, perProject: quota.limits.activeJobs }, spec, crypto.randomUUID(), owner);
+    if (record === 'full') throw tooManyActive(maxActiveJobs);
+    if (record === 'project-full') throw projectFull(owner.project, quota.limits.activeJobs);
     try {
       await enqueueTraining(queue, { jobId: record.id, spec });
     } catch (err) {
@@ -52,7 +56,8 @@ export class JobsService {
     return record;
   }
 
-  list(opts: { status?: JobStatus; cursor?: string; limit: number }) {
+  /** One project's jobs, newest first. */
+  list(opts: { project: string; status?: JobStatus; cursor?: string; limit: number }) {
     return this.deps.jobs.list(opts);
   }
 
@@ -82,8 +87,9 @@ export class JobsService {
    * again and counts a start, so started and finished counters stay in step); iteration, latest and its history stay.
    */
   async resume(id: string, input: { iterations?: number } = {}): Promise<JobRecord> {
-    const { jobs, events, queue, maxActiveJobs } = this.deps;
+    const { jobs, events, queue, maxActiveJobs, quota } = this.deps;
     const record = await this.get(id);
+    const project = record.project ?? DEFAULT_PROJECT;
     if (!isTerminal(record.status)) throw new ConflictError(`job ${id} is ${record.status}; only an ended job can be resumed`);
     const iterations = input.iterations ?? record.spec.iterations;
     if (iterations <= record.iteration) {
@@ -97,6 +103,7 @@ export class JobsService {
       throw windingDown(id);
     }
     const spec: JobSpec = { ...record.spec, iterations };
+    await quota.check(spec, project);
     const fields = {
       status: 'queued' as const,
       spec,
@@ -106,10 +113,9 @@ export class JobsService {
       cancelRequested: false,
       itPerSec: null,
     };
-    const outcome = await jobs.requeueWithin(maxActiveJobs, id, record.status, fields);
-    if (outcome === 'full') {
-      throw tooManyActive(maxActiveJobs);
-    }
+    const outcome = await jobs.requeueWithin({ total: maxActiveJobs, perProject: quota.limits.activeJobs }, id, record.status, fields, project);
+    if (outcome === 'full') throw tooManyActive(maxActiveJobs);
+    if (outcome === 'project-full') throw projectFull(project, quota.limits.activeJobs);
     if (outcome === 'gone') throw new NotFoundError(`no job ${id}`);
     if (outcome === 'changed') throw new ConflictError(`job ${id} changed meanwhile (resumed by another request?); read it again`);
     const undo = async () => {

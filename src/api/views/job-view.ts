@@ -1,6 +1,8 @@
 // Shapes records into the API's resources: the URLs clients follow, progress and ETA.
 import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
 import type { JobResource } from '../schemas/job-schemas.js';
+import type { Sign } from '../services/link-signer.js';
+import { DEFAULT_PROJECT } from '../../jobs/job-store.js';
 
 export const urls = {
   job: (id: string) => `/jobs/${id}`,
@@ -17,7 +19,7 @@ export function toLossView<T extends { dLoss: number | null; dAcc: number | null
   return { ...p, dLoss: finite(p.dLoss), dAcc: finite(p.dAcc), gLoss: finite(p.gLoss) };
 }
 
-export function toJobResource(r: JobRecord): JobResource {
+export function toJobResource(r: JobRecord, sign: Sign): JobResource {
   const self = urls.job(r.id);
   const iterations = r.spec.iterations;
   const etaSeconds =
@@ -29,6 +31,8 @@ export function toJobResource(r: JobRecord): JobResource {
     spec: r.spec,
     progress: { iteration: r.iteration, iterations, itPerSec: r.itPerSec, etaSeconds },
     latest: r.latest && toLossView(r.latest),
+    project: r.project ?? DEFAULT_PROJECT,
+    createdBy: r.createdBy ?? 'open',
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
@@ -43,21 +47,25 @@ export function toJobResource(r: JobRecord): JobResource {
       samples: `${self}/samples`,
       checkpoints: `${self}/checkpoints`,
       generator: urls.generator(r.id),
+      signedGenerator: sign(r.id, urls.generator(r.id)),
       cancel: `${self}/cancel`,
     },
   };
 }
 
-export function toSampleView(s: SampleRecord) {
-  return { id: s.id, iteration: s.iteration, url: urls.sample(s.id), createdAt: s.createdAt };
+export function toSampleView(s: SampleRecord, sign: Sign) {
+  const url = urls.sample(s.id);
+  return { id: s.id, iteration: s.iteration, url, signedUrl: sign(s.jobId, url), createdAt: s.createdAt };
 }
 
-export function toCheckpointView(jobId: string, c: CheckpointRecord) {
+export function toCheckpointView(jobId: string, c: CheckpointRecord, sign: Sign) {
+  const url = urls.generator(jobId, c.iteration);
   return {
     iteration: c.iteration,
     size: c.size,
     createdAt: c.createdAt,
-    url: urls.generator(jobId, c.iteration),
+    url,
+    signedUrl: sign(jobId, url),
     archive: urls.checkpointArchive(jobId, c.iteration),
   };
 }

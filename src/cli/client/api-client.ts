@@ -36,8 +36,11 @@ export class ConnectionError extends AppError {
 }
 
 export class ApiClient {
-  /** @param base the API's address; a path in it (behind a proxy) is kept. */
-  constructor(readonly base: URL) {
+  /**
+   * @param base the API's address; a path in it (behind a proxy) is kept.
+   * @param token an API key, sent as Authorization: Bearer on every request (only to `base`'s origin).
+   */
+  constructor(readonly base: URL, private readonly token?: string) {
     if (!this.base.pathname.endsWith('/')) this.base = new URL(`${this.base.href}/`);
   }
 
@@ -56,6 +59,19 @@ export class ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /** Every item of a paged list (`{<key>: [...], nextCursor}`), following nextCursor. */
+  async allPages<T>(path: string, key: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const sep = path.includes('?') ? '&' : '?';
+      const page: Record<string, unknown> = await this.json('GET', `${path}${sep}limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      items.push(...((page[key] as T[] | undefined) ?? []));
+      cursor = typeof page.nextCursor === 'string' ? page.nextCursor : null;
+    } while (cursor !== null);
+    return items;
+  }
+
   async bytes(path: string): Promise<Uint8Array> {
     const res = await this.fetch(path, { headers: { accept: 'image/png, application/octet-stream, */*' } });
     return new Uint8Array(await res.arrayBuffer());
@@ -64,9 +80,11 @@ export class ApiClient {
   /** Sends a request; any answer but 2xx becomes an ApiError. */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const url = this.url(path);
+    const headers = new Headers(init.headers);
+    if (this.token && url.origin === this.base.origin) headers.set('authorization', `Bearer ${this.token}`);
     let res: Response;
     try {
-      res = await fetch(url, init);
+      res = await fetch(url, { ...init, headers });
     } catch (err) {
       throw new ConnectionError(`cannot reach the API at ${this.base.href} (${reason(err)}); set --api or GANFORGE_API`);
     }

@@ -32,7 +32,7 @@ export async function checkpoint(api: ApiClient, cmd: Extract<Command, { name: '
   }
   const jobUrl = `jobs/${encodeURIComponent(cmd.id)}`;
   const job = await api.json<JobResource>('GET', jobUrl);
-  const { checkpoints } = await api.json<CheckpointList>('GET', `${jobUrl}/checkpoints`);
+  const checkpoints = await api.allPages<CheckpointList['checkpoints'][number]>(`${jobUrl}/checkpoints`, 'checkpoints');
   const chosen = cmd.iteration === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.iteration === cmd.iteration);
   if (!chosen) {
     const have = checkpoints.length ? `; it has ${checkpoints.map((c) => c.iteration).join(', ')}` : '';

@@ -19,10 +19,15 @@ export type Command =
   | { name: 'checkpoint'; id: string; iteration: number | undefined; out: string }
   | { name: 'cancel'; id: string }
   | { name: 'resume'; id: string; iterations: number | undefined }
-  | { name: 'delete'; id: string };
+  | { name: 'delete'; id: string }
+  | { name: 'keys-create'; project: string; role: 'admin' | 'member'; keyName: string | undefined }
+  | { name: 'keys-list'; json: boolean }
+  | { name: 'keys-revoke'; id: string };
 
 export interface ClientArgs {
   api: URL;
+  /** --token, else GANFORGE_TOKEN: the API key sent with every request. */
+  token: string | undefined;
   command: Command;
 }
 
@@ -47,6 +52,10 @@ Commands:
                           continue a failed, cancelled or completed job from its latest checkpoint, up to N
                           iterations in all (default: its own total; a completed job needs a larger N)
   delete ID               delete a finished job with its artifacts
+  keys create --project P --role admin|member [--name N]
+                          create an API key (needs an admin key); prints its token, shown only this once
+  keys list               the API keys: id, project, role, name (--json)
+  keys revoke ID          revoke an API key at once
   train --out DIR ...     train locally without the API (ganforge train --help)
 
 Submit flags (all optional; the API fills in its defaults and checks the limits):
@@ -55,6 +64,7 @@ Submit flags (all optional; the API fills in its defaults and checks the limits)
     .join('\n  ')}
 
 The API address is --api URL, else GANFORGE_API, else ${DEFAULT_API}.
+The API key is --token TOKEN, else GANFORGE_TOKEN (not needed by an API running open on loopback).
 `;
 
 function describe(field: FieldSchema): string {
@@ -62,12 +72,12 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'resume', 'delete'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'resume', 'delete', 'keys'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
-const COMMON = { api: string, help: { type: 'boolean', short: 'h' } } as const;
+const COMMON = { api: string, token: string, help: { type: 'boolean', short: 'h' } } as const;
 const OPTIONS = {
   submit: { ...COMMON, ...Object.fromEntries(Object.keys(SPEC_FLAGS).map((f) => [f, string])) },
   list: { ...COMMON, status: string, limit: string, json: flag },
@@ -78,6 +88,7 @@ const OPTIONS = {
   cancel: COMMON,
   resume: { ...COMMON, iterations: string },
   delete: COMMON,
+  keys: { ...COMMON, project: string, role: string, name: string, json: flag },
 } satisfies Record<CommandName, Record<string, { type: 'string' | 'boolean'; short?: string }>>;
 
 /** Parses argv (without node and the script). Throws UsageError for anything that is not a valid command line. */
@@ -86,7 +97,7 @@ export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()
   const help = argv.includes('--help') || argv.includes('-h') || name === 'help';
   if (name === undefined || help) {
     if (!help) throw new UsageError('missing command');
-    return { api: new URL(DEFAULT_API), command: { name: 'help' } };
+    return { api: new URL(DEFAULT_API), token: undefined, command: { name: 'help' } };
   }
   if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
   const command = name as CommandName;
@@ -101,10 +112,15 @@ export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()
   const { values } = parsed;
   const positionals = parsed.positionals.filter((p, i) => !(i === 0 && p === command));
   const api = parseApi(values.api as string | undefined, env.GANFORGE_API);
+  const token = parseToken(values.token as string | undefined, env.GANFORGE_TOKEN);
+  return { api, token, command: parseCommand(command, values, positionals) };
+}
+
+function parseCommand(command: CommandName, values: Record<string, string | boolean | undefined>, positionals: string[]): Command {
 
   if (command === 'submit') {
     expectPositionals(command, positionals, 0);
-    return { api, command: { name: 'submit', spec: specFromFlags(values) } };
+    return { name: 'submit', spec: specFromFlags(values) };
   }
   if (command === 'list') {
     expectPositionals(command, positionals, 0);
@@ -116,18 +132,19 @@ export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       throw new UsageError(`--limit: must be an integer between 1 and 100, got ${JSON.stringify(values.limit)}`);
     }
-    return { api, command: { name: 'list', status: status as JobStatus | undefined, limit, json: values.json === true } };
+    return { name: 'list', status: status as JobStatus | undefined, limit, json: values.json === true };
   }
 
+  if (command === 'keys') return parseKeysCommand(values, positionals);
   expectPositionals(command, positionals, 1);
   const id = positionals[0]!;
   switch (command) {
     case 'status':
-      return { api, command: { name: 'status', id, json: values.json === true } };
+      return { name: 'status', id, json: values.json === true };
     case 'samples': {
       const out = values.out as string | undefined;
       if (!out) throw new UsageError('samples: missing required flag --out DIR');
-      return { api, command: { name: 'samples', id, out } };
+      return { name: 'samples', id, out };
     }
     case 'checkpoint': {
       const out = values.out as string | undefined;
@@ -136,7 +153,7 @@ export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()
       if (raw !== undefined && !/^(0|[1-9]\d{0,6})$/.test(raw)) {
         throw new UsageError(`--iteration: must be a checkpoint's iteration (an integer >= 0), got ${JSON.stringify(raw)}`);
       }
-      return { api, command: { name: 'checkpoint', id, iteration: raw === undefined ? undefined : Number(raw), out } };
+      return { name: 'checkpoint', id, iteration: raw === undefined ? undefined : Number(raw), out };
     }
     case 'resume': {
       const raw = values.iterations as string | undefined;
@@ -144,17 +161,50 @@ export function parseClientArgs(argv: string[], env: ClientEnv = loadClientEnv()
       if (raw !== undefined && !/^[1-9]\d{0,8}$/.test(raw)) {
         throw new UsageError(`--iterations: must be a positive integer, got ${JSON.stringify(raw)}`);
       }
-      return { api, command: { name: 'resume', id, iterations: raw === undefined ? undefined : Number(raw) } };
+      return { name: 'resume', id, iterations: raw === undefined ? undefined : Number(raw) };
     }
     default:
-      return { api, command: { name: command, id } };
+      return { name: command, id };
   }
+}
+
+/** `keys create --project P --role R [--name N]`, `keys list [--json]`, `keys revoke ID`. */
+function parseKeysCommand(values: Record<string, string | boolean | undefined>, positionals: string[]): Command {
+  const [verb, ...rest] = positionals;
+  const noMore = (n: number) => {
+    if (rest.length > n) throw new UsageError(`keys ${verb}: unexpected argument ${JSON.stringify(rest[n])}`);
+  };
+  switch (verb) {
+    case 'create': {
+      noMore(0);
+      const project = values.project as string | undefined;
+      if (!project) throw new UsageError('keys create: missing required flag --project P');
+      const role = (values.role as string | undefined) ?? 'member';
+      if (role !== 'admin' && role !== 'member') throw new UsageError(`--role: must be admin or member, got ${JSON.stringify(role)}`);
+      return { name: 'keys-create', project, role, keyName: values.name as string | undefined };
+    }
+    case 'list':
+      noMore(0);
+      return { name: 'keys-list', json: values.json === true };
+    case 'revoke':
+      if (rest.length === 0) throw new UsageError('keys revoke: missing key ID');
+      noMore(1);
+      return { name: 'keys-revoke', id: rest[0]! };
+    default:
+      throw new UsageError(verb === undefined ? 'keys: missing create, list or revoke' : `keys: unknown ${JSON.stringify(verb)}; use create, list or revoke`);
+  }
+}
+
+function parseToken(flagValue: string | undefined, envValue: string | undefined): string | undefined {
+  const [source, raw] = flagValue !== undefined ? ['--token', flagValue] : ['GANFORGE_TOKEN', envValue || undefined];
+  if (raw !== undefined && !/^[\x21-\x7e]{1,512}$/.test(raw)) throw new UsageError(`${source}: not a token (printable ASCII, no spaces)`);
+  return raw;
 }
 
 /** The first argument that is neither a flag nor the value of --api (the one flag that may come before the command). */
 function findCommand(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--api') i++;
+    if (argv[i] === '--api' || argv[i] === '--token') i++;
     else if (!argv[i]!.startsWith('-')) return argv[i];
   }
   return undefined;

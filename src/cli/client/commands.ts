@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApiError, type ApiClient } from './api-client.js';
 import type { Command } from './client-args.js';
 import { flagOf } from '../../contract/run-directory.js';
-import { jobSheet, jobsTable } from './job-format.js';
+import { jobSheet, jobsTable, printable } from './job-format.js';
 import type { JobList, JobResource, SampleList } from './job-types.js';
 
 const DOWNLOADS_AT_ONCE = 4;
@@ -41,7 +41,7 @@ export async function status(api: ApiClient, cmd: Extract<Command, { name: 'stat
 /** Writes every sample grid as DIR/sample-<iteration>.png, iterations zero-padded so the files sort in order. */
 export async function samples(api: ApiClient, cmd: Extract<Command, { name: 'samples' }>): Promise<number> {
   const job = await api.json<JobResource>('GET', jobPath(cmd.id));
-  const { samples: list } = await api.json<SampleList>('GET', `${jobPath(cmd.id)}/samples`);
+  const list = await api.allPages<SampleList['samples'][number]>(`${jobPath(cmd.id)}/samples`, 'samples');
   await mkdir(cmd.out, { recursive: true });
   const width = String(job.spec.iterations).length;
   const queue = [...list];
@@ -80,5 +80,43 @@ export async function resume(api: ApiClient, cmd: Extract<Command, { name: 'resu
 export async function remove(api: ApiClient, cmd: Extract<Command, { name: 'delete' }>): Promise<number> {
   await api.json<undefined>('DELETE', jobPath(cmd.id));
   out(`deleted ${cmd.id}`);
+  return 0;
+}
+
+interface KeyView {
+  id: string;
+  project: string;
+  role: string;
+  name: string | null;
+  createdAt: string;
+}
+
+/** Prints the new key's token alone on stdout (for `$(...)`), what it is on stderr: the token cannot be shown again. */
+export async function keysCreate(api: ApiClient, cmd: Extract<Command, { name: 'keys-create' }>): Promise<number> {
+  const key = await api.json<KeyView & { token: string }>('POST', 'keys', {
+    project: cmd.project,
+    role: cmd.role,
+    ...(cmd.keyName === undefined ? {} : { name: cmd.keyName }),
+  });
+  process.stderr.write(`created ${key.id} (${key.role} of project ${key.project}); its token, shown only now:\n`);
+  out(key.token);
+  return 0;
+}
+
+export async function keysList(api: ApiClient, cmd: Extract<Command, { name: 'keys-list' }>): Promise<number> {
+  const { keys } = await api.json<{ keys: KeyView[] }>('GET', 'keys');
+  if (cmd.json) out(JSON.stringify(keys, null, 2));
+  else if (keys.length === 0) out('no keys');
+  else {
+    const rows = [['ID', 'PROJECT', 'ROLE', 'CREATED', 'NAME'], ...keys.map((k) => [k.id, k.project, k.role, k.createdAt, printable(k.name ?? '')])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    out(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n'));
+  }
+  return 0;
+}
+
+export async function keysRevoke(api: ApiClient, cmd: Extract<Command, { name: 'keys-revoke' }>): Promise<number> {
+  await api.json<undefined>('DELETE', `keys/${encodeURIComponent(cmd.id)}`);
+  out(`revoked ${cmd.id}`);
   return 0;
 }

@@ -1,5 +1,6 @@
 // Plain-text renderings of jobs for the terminal: the list table, the status sheet, durations and losses.
 import type { JobResource } from './job-types.js';
+import { UNPRINTABLE_CHAR } from '../../contract/text.js';
 
 export function fmtDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '-';
@@ -38,7 +39,7 @@ export function jobsTable(jobs: JobResource[]): string {
     ['ID', 'NAME', 'STATUS', 'PROGRESS', 'IT/S', 'ETA', 'CREATED'],
     jobs.map((j) => [
       j.id,
-      j.name.length > 32 ? `${j.name.slice(0, 31)}…` : j.name,
+      printable(j.name.length > 32 ? `${j.name.slice(0, 31)}…` : j.name),
       j.status,
       fmtProgress(j.progress),
       running(j) ? fmtRate(j.progress.itPerSec) : '-',
@@ -52,7 +53,7 @@ export function jobSheet(j: JobResource): string {
   const elapsed = j.startedAt ? ((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) / 1000 : null;
   const lines: [string, string | null][] = [
     ['id', j.id],
-    ['name', j.name],
+    ['name', printable(j.name)],
     ['status', j.status + (j.cancelRequested && j.status === 'running' ? ' (cancel requested)' : '')],
     ['progress', fmtProgress(j.progress)],
     ['speed', j.status === 'running' ? `${fmtRate(j.progress.itPerSec)} it/s, ETA ${fmtDuration(j.progress.etaSeconds)}` : null],
@@ -71,3 +72,10 @@ export function jobSheet(j: JobResource): string {
     .map(([k, v]) => `${k.padEnd(9)} ${v}`)
     .join('\n');
 }
+
+/**
+ * Names are printable since the API checks them; a record from before that (or another server) must still not move
+ * the cursor, clear the screen or reorder the line: controls and bidi overrides show as `?`.
+ */
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE_CHAR.source, 'g');
+export const printable = (s: string) => s.replace(UNPRINTABLE_ALL, '?');

@@ -1,12 +1,47 @@
-// The dashboard's entry point: a hash router that mounts one view at a time (#/, #/new, #/jobs/ID).
+// The dashboard's entry point: the session (login when the API asks for one), then a hash router that mounts one view
+// at a time (#/, #/new, #/jobs/ID).
+import { sessionApi, setSession, whenUnauthorized } from './api.js';
+import { h, replace } from './dom.js';
 import { mountJob } from './job-view.js';
+import { mountLogin } from './login-view.js';
 import { mountJobsList } from './jobs-view.js';
 import { mountNewJob } from './new-job-view.js';
 
 const view = document.getElementById('view');
+const who = document.getElementById('who');
 let unmount = () => undefined;
+let loggedIn = false;
+
+/** Shows who the dashboard acts as, with a way out unless the API runs open. */
+function showSession(session) {
+  setSession(session);
+  loggedIn = true;
+  replace(
+    who,
+    h('span', { class: 'project', title: `role ${session.role}` }, session.open ? 'open (no keys)' : `project ${session.project}`),
+    session.open ? null : h('button', { type: 'button', class: 'button small', id: 'logout', onclick: logout }, 'Log out'),
+  );
+}
+
+async function logout() {
+  await sessionApi.logout().catch(() => undefined);
+  showLogin();
+}
+
+function showLogin() {
+  unmount();
+  loggedIn = false;
+  setSession(null);
+  replace(who);
+  document.title = 'ganforge: log in';
+  unmount = mountLogin(view, (session) => {
+    showSession(session);
+    route();
+  });
+}
 
 function route() {
+  if (!loggedIn) return;
   unmount();
   const hash = location.hash.replace(/^#\/?/, '');
   const job = /^jobs\/([\w-]+)$/.exec(hash);
@@ -28,4 +63,11 @@ function route() {
 }
 
 window.addEventListener('hashchange', route);
-route();
+whenUnauthorized(() => loggedIn && showLogin());
+sessionApi.get().then(
+  (session) => {
+    showSession(session);
+    route();
+  },
+  () => showLogin(),
+);

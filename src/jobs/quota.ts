@@ -1,0 +1,75 @@
+// Per-project quotas shared by the API (refuses up front) and the worker (stops what the API could not foresee):
+// the limits, a job's estimated footprint, and the error a worker fails a job with.
+import type { Env } from '../config/env.js';
+import { AppError } from '../errors.js';
+import type { JobSpec } from '../contract/job.js';
+
+export interface QuotaLimits {
+  /** Queued + running jobs of a project. */
+  activeJobs: number;
+  /** iterations x batchSize of one job. */
+  jobExamples: number;
+  /** Estimated bytes of one job. */
+  jobBytes: number;
+  /** Bytes a project stores in all. */
+  storedBytes: number;
+  maxRuntimeSeconds: number;
+  /** Checkpoints kept when a spec does not say. */
+  defaultKeepCheckpoints: number;
+}
+
+export const quotaLimits = (env: Env): QuotaLimits => ({
+  activeJobs: env.GANFORGE_QUOTA_ACTIVE_JOBS,
+  jobExamples: env.GANFORGE_QUOTA_JOB_EXAMPLES,
+  jobBytes: env.GANFORGE_QUOTA_JOB_BYTES,
+  storedBytes: env.GANFORGE_QUOTA_STORED_BYTES,
+  maxRuntimeSeconds: env.GANFORGE_QUOTA_MAX_RUNTIME_SECONDS,
+  defaultKeepCheckpoints: env.GANFORGE_DEFAULT_KEEP_CHECKPOINTS,
+});
+
+/**
+ * Bytes of one checkpoint of model gan: both networks' float32 weights and both Adam states (two moments each), from
+ * the layer sizes of classic-gan.ts. 24.3 MB at latentDim 100, what a real checkpoint measures.
+ */
+export function checkpointBytes(spec: Pick<JobSpec, 'latentDim'>): number {
+  const dense = (inputs: number, units: number) => inputs * units + units;
+  const generator = dense(spec.latentDim, 256) + dense(256, 512) + dense(512, 1024) + dense(1024, 784) + 4 * (256 + 512 + 1024);
+  const discriminator = dense(784, 512) + dense(512, 256) + dense(256, 1);
+  return (generator + discriminator) * 4 * 3;
+}
+
+export interface JobFootprint {
+  checkpoints: number;
+  samples: number;
+  metrics: number;
+  total: number;
+  keptCheckpoints: number;
+}
+
+/** What a job will store at most: its kept checkpoints, its sample grids (raw pixels, an upper bound of the PNG) and metrics. */
+export function estimateFootprint(spec: JobSpec): JobFootprint {
+  const written = Math.ceil(spec.iterations / spec.checkpointInterval);
+  const keptCheckpoints = spec.keepCheckpoints === undefined ? written : Math.min(written, spec.keepCheckpoints);
+  const checkpoints = keptCheckpoints * checkpointBytes(spec);
+  const samples = Math.ceil(spec.iterations / spec.sampleInterval) * (spec.sampleGrid * 28) ** 2;
+  const metrics = 12 * spec.iterations;
+  return { checkpoints, samples, metrics, total: checkpoints + samples + metrics, keptCheckpoints };
+}
+
+/** A worker refuses to store more for a project over its stored-bytes quota: the job fails with this message. */
+export class StoredBytesQuotaError extends AppError {
+  readonly code = 'STORED_BYTES_QUOTA_EXCEEDED';
+  readonly status = 422;
+  readonly retry = 'permanent';
+}
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
