@@ -7,7 +7,7 @@ import { InvalidCheckpointError } from '../gan/checkpoint-files.js';
 import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
 import { DatasetError, loadDataset } from '../gan/datasets/index.js';
 import type { DatasetName } from '../gan/train-config.js';
-import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
+import { isTerminal, metricNames, type JobStatus, type TrainJobData } from '../contract/job.js';
 import { StorageError } from '../storage/artifact-store.js';
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
@@ -92,7 +92,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
 
       // A worker frozen past its lock (and replaced) must not write into the job any more.
       const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
-      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints);
+      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints, metricNames(spec.model));
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;

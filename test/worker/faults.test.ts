@@ -1,4 +1,5 @@
 // Real faults against real worker processes: SIGKILL mid-job resumes exactly; SIGTERM hands the job back at once.
+import { metricNames } from '../../src/contract/job.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
@@ -56,7 +57,7 @@ const reached = (id: string, iteration: number) =>
   waitUntil(async () => ((await jobs.get(id))?.iteration ?? 0) >= iteration, 120_000, `iteration ${iteration}`);
 
 async function outcome(id: string, r: JobRecord) {
-  const { points } = await metrics.read(id, r.iteration, { since: 0, limit: 10_000, every: 1 });
+  const { points } = await metrics.read(id, metricNames('gan'), r.iteration, { since: 0, limit: 10_000, every: 1 });
   const last = await index.getCheckpoint(id);
   const files = await index.readCheckpoint(last!);
   return { points, weights: Buffer.from(files.get('generator/weights.bin')!), dWeights: Buffer.from(files.get('discriminator/weights.bin')!) };

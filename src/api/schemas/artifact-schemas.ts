@@ -1,7 +1,6 @@
 // Zod schemas of metrics, samples, checkpoints and generator routes.
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { METRICS_CSV_HEADER } from '../../contract/run-directory.js';
 import { LIMITS } from '../../gan/train-config.js';
 import { jobParamsSchema, lossValueSchema } from './job-schemas.js';
 
@@ -18,22 +17,23 @@ export const metricsQuerySchema = z.object({
   format: z.enum(['json', 'csv']).optional().describe('csv answers text/csv (so does Accept: text/csv)'),
 });
 
-export const lossPointSchema = z.object({
-  iteration: z.number().int().min(1),
-  dLoss: lossValueSchema,
-  dAcc: lossValueSchema,
-  gLoss: lossValueSchema,
-});
+export const lossPointSchema = z
+  .object({ iteration: z.number().int().min(1) })
+  .catchall(lossValueSchema)
+  .describe("An iteration and its model's metrics by name (dLoss, dAcc, gLoss for gan; dLoss, gLoss for wgan; ...)");
 
 export const metricsSchema = z
   .object({
     jobId: z.uuid(),
+    names: z.array(z.string()).describe("The model's metric names, in order: the keys of each point after iteration"),
     points: z.array(lossPointSchema),
     nextSince: z.number().int().nullable().describe('Pass as ?since= for the next page; null when no later point is recorded yet'),
   })
   .meta({ id: 'Metrics' });
 
-export const metricsCsvSchema = z.string().describe(`CSV with the header line ${METRICS_CSV_HEADER}`);
+export const metricsCsvSchema = z
+  .string()
+  .describe('CSV with the header line iteration,<metric names> (iteration,dLoss,dAcc,gLoss for the gan, dcgan, cgan and lsgan models)');
 
 export const sampleListSchema = z
   .object({

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { JOB_STATUSES, jobSpecSchema, type JobStatus } from '../../contract/job.js';
 import { UsageError } from '../train-args.js';
+import { MODEL_NAMES } from '../../gan/train-config.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:3000';
 
@@ -24,7 +25,12 @@ export interface ClientArgs {
 }
 
 type FieldSchema = { type?: string; enum?: string[] };
-const specFields = z.toJSONSchema(jobSpecSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
+/** Every field any model's job spec has (the union's members merged, gan's first), `model` listing the models. */
+const specFields: Record<string, FieldSchema> = {};
+for (const option of jobSpecSchema.options) {
+  for (const [key, field] of Object.entries(z.toJSONSchema(option, { io: 'input' }).properties ?? {})) specFields[key] ??= field as FieldSchema;
+}
+specFields.model = { type: 'string', enum: [...MODEL_NAMES] };
 export const toFlag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /** --batch-size -> batchSize, for every field of the job spec: the flags follow the contract. */
 const SPEC_FLAGS = Object.fromEntries(Object.keys(specFields).map((key) => [toFlag(key), key]));
