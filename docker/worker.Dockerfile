@@ -1,17 +1,23 @@
-# The CPU worker image: the WebAssembly backend, Debian's Fashion-MNIST, and dist/worker/main.js run as `node`.
+# The CPU worker image: WebAssembly with the native kernels (wasm+openblas), Debian's Fashion-MNIST, and dist/worker/main.js run as `node`.
 # Build from the repository root: docker build -f docker/worker.Dockerfile -t ganforge/worker-cpu .
 
 FROM node:20.20.2-bookworm-slim AS build
+# A compiler and OpenBLAS' headers for the native kernel addon (npm run build compiles it against Node's own headers).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends g++ make python3 libopenblas-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json binding.gyp ./
+COPY native ./native
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && test -f build/Release/ganforge_kernels.node && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20.20.2-bookworm-slim AS runtime
+# libopenblas0: the BLAS the native kernels link (its pthread variant; GANFORGE_BLAS_THREADS sets the threads, default 1).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dataset-fashion-mnist \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dataset-fashion-mnist libopenblas0 \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     GANFORGE_DATA_DIR=/data \
@@ -22,6 +28,7 @@ RUN mkdir -p /data && chown node:node /data
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/ganforge_kernels.node ./build/Release/ganforge_kernels.node
 USER node
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "dist/worker/healthcheck.js"]

@@ -169,7 +169,7 @@ function printStartup(
   latest: { iteration: number; dir: string } | null,
 ): void {
   const skipped = backend.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-  console.log(`backend: ${backend.name} (${backend.provider})${skipped ? ` [skipped ${skipped}]` : ''}`);
+  console.log(`backend: ${backend.label} (${backend.provider})${skipped ? ` [skipped ${skipped}]` : ''}`);
   console.log(
     `dataset: ${dataset.name}, ${dataset.count} images of ${dataset.height}x${dataset.width}x${dataset.channels}, from ${dataset.source}`,
   );

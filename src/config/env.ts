@@ -108,7 +108,10 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, "'/'-separated names without a leading or trailing '/'")
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  GANFORGE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** 'wasm' uses the native kernels (wasm+openblas) when built; 'wasm-plain' never does. */
+  GANFORGE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-plain', 'cpu']).default('auto'),
+  /** BLAS threads per worker for the native kernels: 1 (default) suits one worker per core. */
+  GANFORGE_BLAS_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   /** Largest request body the API reads, in bytes. */
   GANFORGE_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   /** How many queued + running jobs the API accepts before answering 429. */

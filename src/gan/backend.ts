@@ -1,16 +1,25 @@
 // Chooses the TensorFlow.js backend once at start-up: native (GPU, then CPU) when loadable, else WebAssembly, else plain JS.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { installWasmIdentityFix } from './wasm-identity-fix.js';
-import { installWasmMatMulFix } from './wasm-matmul-fix.js';
-import { installWasmTileFix } from './wasm-tile-fix.js';
+import { configureNativeKernels, installKernels, type InstalledKernels } from './kernels/index.js';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * What GANFORGE_BACKEND and --backend name. 'wasm' takes the native kernel provider when it can load (see kernels/);
+ * 'wasm-plain' is WebAssembly with our JS kernels only. 'auto' tries them in this order, without 'wasm-plain'.
+ */
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-plain', 'cpu'] as const;
 export type BackendPreference = (typeof BACKENDS)[number] | 'auto';
+
+export interface BackendOptions {
+  /** BLAS threads of the native kernels (default 1: one job per core). */
+  blasThreads?: number;
+}
 
 export interface BackendInfo {
   /** The name tf.getBackend() reports ('tensorflow', 'wasm' or 'cpu'). */
   name: string;
+  /** What jobs and GET /workers report: the name plus a native kernel provider, e.g. 'wasm+openblas'. */
+  label: string;
   /** Which package provided it, e.g. '@tensorflow/tfjs-node-gpu'. */
   provider: string;
   /** Why the preferred backends before it were skipped. */
@@ -26,40 +35,50 @@ async function tryNative(pkg: string): Promise<boolean> {
   return tf.setBackend('tensorflow');
 }
 
-async function tryWasm(): Promise<boolean> {
+let kernels: InstalledKernels | undefined;
+
+async function tryWasm(only?: string[]): Promise<boolean> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const dist = require.resolve('@tensorflow/tfjs-backend-wasm/package.json').replace(/package\.json$/, 'dist/');
   wasm.setWasmPaths(dist);
   const ok = await tf.setBackend('wasm');
-  if (ok) {
-    installWasmMatMulFix();
-    installWasmTileFix();
-    installWasmIdentityFix();
-  }
+  if (ok) kernels = installKernels('wasm', only ? { providers: only } : {});
   return ok;
 }
 
 const attempts: Record<(typeof BACKENDS)[number], { provider: string; load: () => Promise<boolean> }> = {
   'tensorflow-gpu': { provider: '@tensorflow/tfjs-node-gpu', load: () => tryNative('@tensorflow/tfjs-node-gpu') },
   tensorflow: { provider: '@tensorflow/tfjs-node', load: () => tryNative('@tensorflow/tfjs-node') },
-  wasm: { provider: '@tensorflow/tfjs-backend-wasm', load: tryWasm },
+  wasm: { provider: '@tensorflow/tfjs-backend-wasm', load: () => tryWasm() },
+  'wasm-plain': { provider: '@tensorflow/tfjs-backend-wasm', load: () => tryWasm(['js']) },
   cpu: { provider: '@tensorflow/tfjs (JS)', load: () => tf.setBackend('cpu') },
 };
+
+/** The label's suffix: the providers other than our always-present JS kernels. */
+function labelOf(name: string): string {
+  if (kernels?.backendName !== name) return name;
+  const native = kernels.providers.filter((p) => p !== 'js');
+  return [name, ...native].join('+');
+}
 
 /**
  * Selects and initialises the backend. With 'auto' the first loadable of BACKENDS wins; a named preference is
  * forced (an error when it cannot load). Idempotent: later calls return the first choice.
  */
-export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+export async function initBackend(preference: BackendPreference = 'auto', options: BackendOptions = {}): Promise<BackendInfo> {
   if (chosen) return chosen;
-  const order = preference === 'auto' ? [...BACKENDS] : [preference];
+  configureNativeKernels({ blasThreads: options.blasThreads ?? 1 });
+  const order = preference === 'auto' ? BACKENDS.filter((b) => b !== 'wasm-plain') : [preference];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     const attempt = attempts[name];
     try {
       if (await attempt.load()) {
         await tf.ready();
-        chosen = { name: tf.getBackend(), provider: attempt.provider, skipped };
+        const tfName = tf.getBackend();
+        // A provider that cannot run here is reported like a skipped backend: with what is missing and the fix.
+        for (const u of kernels?.unavailable ?? []) skipped.push({ backend: `${tfName}+${u.provider}`, reason: u.reason });
+        chosen = { name: tfName, label: labelOf(tfName), provider: attempt.provider, skipped };
         return chosen;
       }
       skipped.push({ backend: name, reason: 'setBackend returned false' });

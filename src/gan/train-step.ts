@@ -1,6 +1,6 @@
 // One adversarial iteration with Keras-GAN semantics: D on real (1) and on G's inference-mode fakes (0), then G through frozen D (1).
 import * as tf from '@tensorflow/tfjs';
-import { withoutInputGradient } from './wasm-matmul-fix.js';
+import { withoutInputGradient } from './kernels/index.js';
 
 export interface StepModels {
   generator: tf.LayersModel;

@@ -44,8 +44,10 @@ async function main(): Promise<void> {
     ttlMs: env.GANFORGE_GPU_LEASE_TTL_MS,
     log,
   });
-  const backend = await initBackend(env.GANFORGE_BACKEND);
-  log.info({ backend, gpu: gpu.gpu }, `backend ${backend.name} (${backend.provider})`);
+  const backend = await initBackend(env.GANFORGE_BACKEND, { blasThreads: env.GANFORGE_BLAS_THREADS });
+  log.info({ backend, gpu: gpu.gpu }, `backend ${backend.label} (${backend.provider})`);
+  // A kernel provider that could not load says what is missing and how to get it, in one line.
+  for (const s of backend.skipped.filter((s) => s.backend.startsWith(`${backend.name}+`))) log.warn(`${s.backend} not used: ${s.reason}`);
   if (gpu.lease && backend.provider !== '@tensorflow/tfjs-node-gpu') {
     log.warn({ gpu: gpu.gpu }, `GPU ${gpu.gpu!.index} claimed, but backend ${backend.name} does not use it (is @tensorflow/tfjs-node-gpu installed?)`);
   }
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
       id: workerId,
       hostname: os.hostname(),
       pid: process.pid,
-      backend: { name: backend.name, provider: backend.provider },
+      backend: { name: backend.label, provider: backend.provider },
       gpu: gpu.gpu,
       startedAt: new Date().toISOString(),
     },
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     log,
     redis,
     lockKey: (jobId: string) => `${env.GANFORGE_PREFIX}:${QUEUE_NAME}:${jobId}:lock`,
-    backend: backend.name,
+    backend: backend.label,
     shutdown: shutdown.signal,
     stats,
     activity: heartbeat,

@@ -45,3 +45,20 @@ test('a forced backend that cannot load is an error naming it', () => {
   if (nativeAvailable('@tensorflow/tfjs-node-gpu')) return;
   assert.throws(() => choose('tensorflow-gpu'), /no TensorFlow.js backend could be loaded \(tensorflow-gpu: Cannot find module/);
 });
+
+test('wasm-plain is WebAssembly with our JS kernels only, labelled plain wasm', () => {
+  const info = choose('wasm-plain');
+  assert.equal(info.name, 'wasm');
+  assert.equal((info as { label?: string }).label, 'wasm');
+});
+
+test('wasm takes the native kernels when built, and names them in the label; else says what is missing', () => {
+  const info = choose('wasm') as ReturnType<typeof choose> & { label: string };
+  const missing = info.skipped.find((s) => s.backend === 'wasm+openblas');
+  if (missing) {
+    assert.equal(info.label, 'wasm');
+    assert.match(missing.reason, /apt-get install .*libopenblas/);
+  } else {
+    assert.equal(info.label, 'wasm+openblas');
+  }
+});

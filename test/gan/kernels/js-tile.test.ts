@@ -1,9 +1,11 @@
-// The copy-based wasm Tile kernel gives exactly what tfjs-backend-wasm's own kernel gives, for any shape and reps.
+// The JS provider's copy-based wasm Tile kernel gives exactly what tfjs-backend-wasm's own kernel gives, for any shape and reps.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/gan/backend.js';
-import { installWasmTileFix, uninstallWasmTileFix } from '../../src/gan/wasm-tile-fix.js';
+import { initBackend } from '../../../src/gan/backend.js';
+import { installKernels, uninstallKernels } from '../../../src/gan/kernels/index.js';
+
+const JS_ONLY = { providers: ['js'] };
 
 before(async () => {
   const info = await initBackend('wasm');
@@ -34,9 +36,9 @@ function tiled(shape: number[], reps: number[], dtype: 'float32' | 'int32' | 'bo
 test('matches the original kernel exactly for float32, int32 and bool', () => {
   for (const dtype of ['float32', 'int32', 'bool'] as const) {
     for (const [shape, reps] of CASES) {
-      uninstallWasmTileFix();
+      uninstallKernels();
       const expected = tiled(shape, reps, dtype);
-      installWasmTileFix();
+      installKernels('wasm', JS_ONLY);
       const got = tiled(shape, reps, dtype);
       assert.deepEqual(got, expected, `${dtype} ${JSON.stringify(shape)} x ${JSON.stringify(reps)}`);
     }
@@ -44,7 +46,7 @@ test('matches the original kernel exactly for float32, int32 and bool', () => {
 });
 
 test('leaks nothing and works inside gradients (BatchNorm backprop)', () => {
-  installWasmTileFix();
+  installKernels('wasm', JS_ONLY);
   const before = tf.memory().numTensors;
   const grads = tf.tidy(() => {
     const x = tf.randomNormal([16, 8], 0, 1, 'float32', 1);

@@ -1,15 +1,11 @@
-// Checks that the wasm transposed-matmul fix computes what the original kernels compute, without leaking memory.
+// The JS provider's wasm matmul kernels compute what tfjs' own kernels compute, without leaking memory.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/gan/backend.js';
-import {
-  installWasmMatMulFix,
-  isWasmMatMulFixInstalled,
-  originalWasmKernel,
-  uninstallWasmMatMulFix,
-  withoutInputGradient,
-} from '../../src/gan/wasm-matmul-fix.js';
+import { initBackend } from '../../../src/gan/backend.js';
+import { installKernels, uninstallKernels, withoutInputGradient } from '../../../src/gan/kernels/index.js';
+
+const JS_ONLY = { providers: ['js'] };
 
 const COMBOS = [
   [false, false],
@@ -41,13 +37,13 @@ function usage(): { tensors: number; backendData: number } {
   return { tensors: tf.memory().numTensors, backendData: tf.backend().numDataIds() };
 }
 
-/** Runs f with the original wasm kernels, then restores the fix. */
+/** Runs f with tfjs' own wasm kernels, then reinstalls the JS provider alone. */
 function withOriginalKernels<T>(f: () => T): T {
-  uninstallWasmMatMulFix();
+  uninstallKernels();
   try {
     return f();
   } finally {
-    installWasmMatMulFix();
+    installKernels('wasm', JS_ONLY);
   }
 }
 
@@ -63,41 +59,11 @@ function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void
   }
 }
 
-describe('wasm matmul fix', () => {
+describe('JS wasm matmul kernels', () => {
   before(async () => {
     const info = await initBackend('wasm');
     assert.equal(info.name, 'wasm');
-  });
-
-  it('is installed by initBackend and keeps the original kernels', () => {
-    assert.ok(isWasmMatMulFixInstalled());
-    for (const name of ['BatchMatMul', '_FusedMatMul'] as const) {
-      const original = originalWasmKernel(name);
-      assert.ok(original, `${name} original kept`);
-      assert.notEqual(tf.getKernel(name, 'wasm').kernelFunc, original);
-    }
-  });
-
-  it('install is idempotent and uninstall restores the registered kernels', () => {
-    const original = originalWasmKernel('BatchMatMul');
-    const fixed = tf.getKernel('BatchMatMul', 'wasm').kernelFunc;
-    installWasmMatMulFix();
-    assert.equal(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, fixed);
-    assert.equal(originalWasmKernel('BatchMatMul'), original);
-
-    uninstallWasmMatMulFix();
-    uninstallWasmMatMulFix();
-    assert.equal(isWasmMatMulFixInstalled(), false);
-    assert.equal(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, original);
-    installWasmMatMulFix();
-    assert.equal(originalWasmKernel('BatchMatMul'), original);
-  });
-
-  it('leaves other backends alone', () => {
-    const cpu = tf.getKernel('BatchMatMul', 'cpu');
-    uninstallWasmMatMulFix();
-    installWasmMatMulFix();
-    assert.equal(tf.getKernel('BatchMatMul', 'cpu'), cpu);
+    installKernels('wasm', JS_ONLY);
   });
 
   for (const [batch, m, k, n] of SHAPES) {
@@ -128,7 +94,7 @@ describe('wasm matmul fix', () => {
     }
   });
 
-  // With a transpose the original's slow path gets bias and relu wrong (see wasm-matmul-fix.ts): compare with unfused ops.
+  // With a transpose the original's slow path gets bias and relu wrong (see kernels/js/matmul.ts): compare with unfused ops.
   it('_FusedMatMul with bias and activation equals matMul + bias + activation, without leaks', () => {
     for (const activation of ['linear', 'relu'] as const) {
       for (const [transposeA, transposeB] of COMBOS) {

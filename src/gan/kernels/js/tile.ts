@@ -1,5 +1,6 @@
 // Replaces the tfjs WebAssembly Tile kernel with block copies: BatchNorm's backprop tiles every step.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import type { KernelOverride, WasmBackend } from '../provider.js';
 
 /*
  * Why: tfjs-backend-wasm 4.22's Tile computes an index per element and runs ~100x slower than an elementwise op of
@@ -8,41 +9,19 @@ import * as tf from '@tensorflow/tfjs';
  * each contiguous block is repeated with TypedArray.set.
  */
 
-const BACKEND = 'wasm';
+export const jsTileKernel: KernelOverride = {
+  kernelName: 'Tile',
+  make: (below) => (args) => tileByCopies(args as unknown as TileArgs) ?? below!(args),
+};
 
-/** The part of tfjs-backend-wasm's BackendWasm this kernel uses. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
+type TileArgs = { inputs: { x: tf.TensorInfo }; backend: WasmBackend; attrs: { reps: number[] } };
 
-let original: tf.KernelConfig | undefined;
-
-/** Re-registers the wasm Tile kernel. Idempotent; other backends are untouched. */
-export function installWasmTileFix(): void {
-  if (original) return;
-  const config = tf.getKernel('Tile', BACKEND);
-  if (!config) return;
-  original = config;
-  tf.unregisterKernel('Tile', BACKEND);
-  tf.registerKernel({ ...config, kernelFunc: tileByCopies as unknown as tf.KernelFunc });
-}
-
-/** Restores tfjs-backend-wasm's own kernel (for comparisons). Idempotent. */
-export function uninstallWasmTileFix(): void {
-  if (!original) return;
-  tf.unregisterKernel('Tile', BACKEND);
-  tf.registerKernel(original);
-  original = undefined;
-}
-
-function tileByCopies(args: { inputs: { x: tf.TensorInfo }; backend: WasmBackend; attrs: { reps: number[] } }): tf.TensorInfo {
+/** The tiled tensor, or undefined for what the kernel below handles (strings, reps of another rank). */
+function tileByCopies(args: TileArgs): tf.TensorInfo | undefined {
   const { inputs, backend, attrs } = args;
   const { x } = inputs;
   const { reps } = attrs;
-  if (x.dtype === 'string' || reps.length !== x.shape.length) {
-    return original!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  }
+  if (x.dtype === 'string' || reps.length !== x.shape.length) return undefined;
   const outShape = x.shape.map((d, i) => d * reps[i]!);
   const out = backend.makeOutput(outShape, x.dtype);
   const target = backend.typedArrayFromHeap(out);

@@ -2,20 +2,22 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/gan/backend.js';
-import { installWasmIdentityFix, uninstallWasmIdentityFix } from '../../src/gan/wasm-identity-fix.js';
-import { installWasmMatMulFix, uninstallWasmMatMulFix } from '../../src/gan/wasm-matmul-fix.js';
-import { GanTrainer, type IterationMetrics } from '../../src/gan/trainer.js';
-import { trainConfig } from '../../src/gan/train-config.js';
-import { syntheticDataset } from '../helpers/synthetic-dataset.js';
+import { initBackend } from '../../../src/gan/backend.js';
+import { installKernels, uninstallKernels } from '../../../src/gan/kernels/index.js';
+import { GanTrainer, type IterationMetrics } from '../../../src/gan/trainer.js';
+import { trainConfig } from '../../../src/gan/train-config.js';
+import { syntheticDataset } from '../../helpers/synthetic-dataset.js';
+
+const SHARING = { providers: ['js'] };
+const COPYING = { providers: ['js'], without: ['Identity'] };
 
 before(async () => {
   const info = await initBackend('wasm');
   assert.equal(info.name, 'wasm');
+  installKernels('wasm', SHARING);
 });
 
 test('a clone shares its data, outlives the original, and frees the data with the last reference', () => {
-  installWasmIdentityFix();
   const data = tf.backend().numDataIds();
   const x = tf.tensor([1.5, -2, 3], [3]);
   const y = tf.clone(x);
@@ -41,22 +43,21 @@ async function train(iterations: number): Promise<{ losses: IterationMetrics[]; 
   return { losses, weights };
 }
 
-// Without the fix the engine's saved copy of D's first kernel is new data, so the D steps compute its input gradient.
-test('training is bit-identical without the fix (which also turns off skipping D\'s unused input gradient)', async () => {
-  installWasmIdentityFix();
+// Copying, the engine's saved copy of D's first kernel is new data, so the D steps compute its input gradient.
+test('training is bit-identical with copies (which also turns off skipping D\'s unused input gradient)', async () => {
   const fixed = await train(12);
-  uninstallWasmIdentityFix();
+  installKernels('wasm', COPYING);
   try {
     const copying = await train(12);
     assert.deepEqual(fixed, copying);
   } finally {
-    installWasmIdentityFix();
+    installKernels('wasm', SHARING);
   }
 });
 
-test('with the fix, an iteration computes the input gradient of D\'s first layer once (G step), without it three times', async () => {
-  // A counting kernel under the matmul fix: the product dy·W1ᵀ reaches XNNPACK as W1·dyᵀ, W1 being [784, 512].
-  uninstallWasmMatMulFix();
+test('sharing, an iteration computes the input gradient of D\'s first layer once (G step), copying three times', async () => {
+  // A counting kernel under the JS matmul kernel: the product dy·W1ᵀ reaches XNNPACK as W1·dyᵀ, W1 being [784, 512].
+  uninstallKernels();
   const raw = tf.getKernel('BatchMatMul', 'wasm');
   let products = 0;
   const counting: tf.KernelFunc = (args) => {
@@ -65,7 +66,6 @@ test('with the fix, an iteration computes the input gradient of D\'s first layer
   };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...raw, kernelFunc: counting });
-  installWasmMatMulFix();
   try {
     const iterationProducts = async () => {
       const t = await GanTrainer.create({ config: trainConfig({ batchSize: 16, seed: 5 }), dataset: syntheticDataset() });
@@ -74,15 +74,14 @@ test('with the fix, an iteration computes the input gradient of D\'s first layer
       t.dispose();
       return products;
     };
-    installWasmIdentityFix();
+    installKernels('wasm', SHARING);
     assert.equal(await iterationProducts(), 1);
-    uninstallWasmIdentityFix();
+    installKernels('wasm', COPYING);
     assert.equal(await iterationProducts(), 3);
   } finally {
-    installWasmIdentityFix();
-    uninstallWasmMatMulFix();
+    uninstallKernels();
     tf.unregisterKernel('BatchMatMul', 'wasm');
     tf.registerKernel(raw);
-    installWasmMatMulFix();
+    installKernels('wasm', SHARING);
   }
 });

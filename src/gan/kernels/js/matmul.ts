@@ -1,5 +1,8 @@
 // Makes transposed matrix products fast on the tfjs WebAssembly backend by transposing operands before the kernel runs.
 import * as tf from '@tensorflow/tfjs';
+import type { KernelOverride, WasmBackend } from '../provider.js';
+import { isSkippedProduct } from '../input-gradient.js';
+import { zerosProduct } from '../wasm-tensors.js';
 
 /*
  * Why: tfjs-backend-wasm 4.22 (src/cc/batch_mat_mul_impl.cc) only sends a product to XNNPACK when
@@ -16,64 +19,20 @@ import * as tf from '@tensorflow/tfjs';
  * XNNPACK adds the same products in the same order either way, so the result is the same bit for bit.
  */
 
-const BACKEND = 'wasm';
-export const PATCHED_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-export type PatchedKernel = (typeof PATCHED_KERNELS)[number];
-
-/** The part of tfjs-backend-wasm's BackendWasm this module uses. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-  disposeData(dataId: object): boolean;
-}
+export const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+export type MatMulKernel = (typeof MATMUL_KERNELS)[number];
 
 interface MatMulAttrs {
   transposeA: boolean;
   transposeB: boolean;
 }
 
-/** Kernel configs as registered by tfjs-backend-wasm, kept while the fix is installed. */
-const originals = new Map<PatchedKernel, tf.KernelConfig>();
-/** Our wrappers, so a registry entry that is already patched (e.g. by a second module instance) is recognised. */
-const wrappers = new WeakSet<tf.KernelFunc>();
+export const jsMatMulKernels: KernelOverride[] = MATMUL_KERNELS.map((name) => ({
+  kernelName: name,
+  make: (below) => withExplicitTranspose(below!, name),
+}));
 
-/**
- * Re-registers the wasm BatchMatMul and _FusedMatMul kernels with the explicit-transpose wrapper.
- * Idempotent; does nothing for kernels the wasm backend has not registered. Other backends are untouched.
- */
-export function installWasmMatMulFix(): void {
-  for (const name of PATCHED_KERNELS) {
-    if (originals.has(name)) continue;
-    const config = tf.getKernel(name, BACKEND);
-    if (!config || wrappers.has(config.kernelFunc)) continue;
-    originals.set(name, config);
-    replaceKernel({ ...config, kernelFunc: withExplicitTranspose(config.kernelFunc, name) });
-  }
-}
-
-/** Restores the kernels tfjs-backend-wasm registered (for comparisons and benchmarks). Idempotent. */
-export function uninstallWasmMatMulFix(): void {
-  for (const [name, config] of originals) {
-    replaceKernel(config);
-    originals.delete(name);
-  }
-}
-
-export function isWasmMatMulFixInstalled(): boolean {
-  return originals.size > 0;
-}
-
-/** The unpatched kernel function while the fix is installed, else undefined. */
-export function originalWasmKernel(name: PatchedKernel): tf.KernelFunc | undefined {
-  return originals.get(name)?.kernelFunc;
-}
-
-function replaceKernel(config: tf.KernelConfig): void {
-  tf.unregisterKernel(config.kernelName, config.backendName);
-  tf.registerKernel(config);
-}
-
-function withExplicitTranspose(original: tf.KernelFunc, name: PatchedKernel): tf.KernelFunc {
+function withExplicitTranspose(original: tf.KernelFunc, name: MatMulKernel): tf.KernelFunc {
   const fixed: tf.KernelFunc = (args) => {
     const { inputs, attrs } = args;
     const { transposeA, transposeB } = (attrs ?? {}) as unknown as MatMulAttrs;
@@ -82,7 +41,7 @@ function withExplicitTranspose(original: tf.KernelFunc, name: PatchedKernel): tf
     if ((!transposeA && !transposeB) || a?.dtype !== 'float32' || b?.dtype !== 'float32') return original(args);
 
     const backend = args.backend as WasmBackend;
-    if (name === 'BatchMatMul' && transposeB && !transposeA && b.dataId === skippedWeights) return zeros(a, b, backend);
+    if (name === 'BatchMatMul' && isSkippedProduct(b, transposeA, transposeB)) return zerosProduct(a, b, backend);
     const temporaries: tf.TensorInfo[] = [];
     const swapInnerDims = (x: tf.TensorInfo): tf.TensorInfo => {
       const t = transposeInnerDims(x, backend);
@@ -109,7 +68,6 @@ function withExplicitTranspose(original: tf.KernelFunc, name: PatchedKernel): tf
       for (const t of temporaries) backend.disposeData(t.dataId);
     }
   };
-  wrappers.add(fixed);
   return fixed;
 }
 
@@ -129,14 +87,14 @@ function swappingIsCheaper(aShape: number[], bShape: number[], transposeA: boole
  * column by column, which thrashes the cache when output rows are a multiple of 32 floats apart (8-20 ns an element
  * for [1024, 784], against 0.5 otherwise); those go through 16x16 tiles instead (~2 ns), the rest keep the kernel.
  */
-function transposeInnerDims(x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
+export function transposeInnerDims(x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
   const rank = x.shape.length;
   const rows = x.shape[rank - 2]!;
   const cols = x.shape[rank - 1]!;
   if (rows % 32 !== 0) {
     const perm = [...Array(rank).keys()];
     [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
-    const transpose = tf.getKernel('Transpose', BACKEND);
+    const transpose = tf.getKernel('Transpose', 'wasm');
     return transpose.kernelFunc({ inputs: { x }, backend: backend as {}, attrs: { perm } }) as tf.TensorInfo;
   }
   const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], x.dtype);
@@ -161,35 +119,4 @@ function transposeTiled(src: tf.TypedArray, dst: tf.TypedArray, offset: number, 
       }
     }
   }
-}
-
-/*
- * Skipping the input gradient of a first layer. tfjs computes gradients only along paths from the variables asked
- * for to the loss, and calls a kernel's gradient only for inputs on such a path; but the fused matMul behind every
- * Dense layer is a customGrad op whose gradient computes dx = dy·Wᵀ, dW and db together, so the gradient of D's
- * input images is computed in both D steps and thrown away (a product as large as the layer's forward pass).
- */
-let skippedWeights: object | undefined;
-
-/**
- * Runs f with the products dy·Wᵀ of the weights `w` answered with zeros instead of computed: for training steps in
- * which w's layer takes a constant input, so that nothing uses its input gradient. The caller vouches for that.
- * Matching is by data: the gradient uses the copy the engine saved of w, which shares w's data only with the wasm
- * Identity fix installed (wasm-identity-fix.ts); without it, or on another backend, f runs unchanged.
- */
-export function withoutInputGradient<T>(w: tf.Tensor, f: () => T): T {
-  const outer = skippedWeights;
-  skippedWeights = w.dataId;
-  try {
-    return f();
-  } finally {
-    skippedWeights = outer;
-  }
-}
-
-function zeros(a: tf.TensorInfo, b: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
-  const batch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = backend.makeOutput([...batch, a.shape.at(-2)!, b.shape.at(-2)!], 'float32');
-  backend.typedArrayFromHeap(out).fill(0);
-  return out;
 }

@@ -1,0 +1,27 @@
+// The native provider 'openblas': the addon's kernels for the tfjs WebAssembly backend, computing on the wasm heap.
+import type { KernelProvider } from '../provider.js';
+import { nativeAddon, nativeAddonError, type NativeAddon } from './addon.js';
+import { installFusedAdam, nativeAdamKernel } from './adam.js';
+import { nativeConvKernels } from './conv.js';
+import { nativeElementwiseKernels } from './elementwise.js';
+import { nativeMatMulKernels } from './matmul.js';
+
+function kernelsOf(addon: NativeAddon | undefined): KernelProvider['kernels'] {
+  if (!addon) return [];
+  return [...nativeMatMulKernels(addon), ...nativeConvKernels(addon), nativeAdamKernel(addon), ...nativeElementwiseKernels(addon)];
+}
+
+export const nativeProvider: KernelProvider = {
+  name: 'openblas',
+  backendName: 'wasm',
+  unavailable: nativeAddonError,
+  get kernels() {
+    return kernelsOf(nativeAddon());
+  },
+  install: () => installFusedAdam('wasm', nativeAddon()!),
+};
+
+/** Sets the BLAS thread count (OpenBLAS otherwise takes every core); a no-op when the addon is missing. */
+export function setBlasThreads(threads: number): void {
+  nativeAddon()?.setThreads(threads);
+}
