@@ -105,6 +105,9 @@ interface AdamInternals {
   accBeta2: tf.Variable;
 }
 
+/** tfjs' optimizers answer instanceof by duck typing (any optimizer is an AdamOptimizer), so ask for the class name. */
+const isAdam = (opt: tf.Optimizer): boolean => opt.getClassName() === 'Adam';
+
 export async function serializeOptimizers(optimizers: Record<string, tf.Optimizer>): Promise<CheckpointFiles> {
   const named: { name: string; tensor: tf.Tensor }[] = [];
   const created: tf.Tensor[] = [];
@@ -112,7 +115,7 @@ export async function serializeOptimizers(optimizers: Record<string, tf.Optimize
     const weights = await opt.getWeights();
     created.push(weights[0]!.tensor); // the iteration count, made fresh by getWeights; the rest are the live moments
     weights.forEach((w, i) => named.push({ name: `${key}/${String(i).padStart(5, '0')}`, tensor: w.tensor }));
-    if (opt instanceof tf.AdamOptimizer) {
+    if (isAdam(opt)) {
       const internals = opt as unknown as AdamInternals;
       named.push({ name: `${key}/accBeta1`, tensor: internals.accBeta1 });
       named.push({ name: `${key}/accBeta2`, tensor: internals.accBeta2 });
@@ -136,7 +139,7 @@ export async function restoreOptimizers(optimizers: Record<string, tf.Optimizer>
       if (own.length === 0) throw new InvalidCheckpointError(`no state for optimizer ${key}`);
       // setWeights makes variables that share the decoded tensors' data, so disposing those below is safe.
       await opt.setWeights(own.map((s) => ({ name: s.name, tensor: named[s.name]! })));
-      if (!(opt instanceof tf.AdamOptimizer)) continue;
+      if (!isAdam(opt)) continue;
       const internals = opt as unknown as AdamInternals;
       const b1 = named[`${key}/accBeta1`];
       const b2 = named[`${key}/accBeta2`];

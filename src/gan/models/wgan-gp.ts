@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { criticOptions, modelConfigSchema } from './common-options.js';
 import { quarterSizeError } from './layers.js';
+import { installSecondOrderGradients } from './second-order.js';
 import type { GanModel } from './model.js';
 import { buildCritic, buildCriticGenerator, scorer, wassersteinLoss } from './wgan.js';
 import { STREAM, criticStream } from '../rng.js';
@@ -22,6 +23,7 @@ export const wganGp: GanModel<'wgan-gp', typeof schema> = {
   imageShapeError: quarterSizeError,
   gridLayout: (side) => ({ rows: side, cols: side }),
   create({ config, imageShape }) {
+    installSecondOrderGradients();
     const generator = buildCriticGenerator(config.latentDim, imageShape, config.seed);
     const critic = buildCritic(imageShape, config.seed);
     const dOptimizer = tf.train.rmsprop(config.learningRate);
