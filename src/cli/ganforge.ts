@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, cancel, resume, delete) and `train`.
+// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, generate, cancel, resume, delete) and `train`.
 import { ApiClient, ApiError, ConnectionError } from './client/api-client.js';
 import { CheckpointDownloadError, checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
-import { cancel, list, remove, resume, samples, status, submit } from './client/commands.js';
+import { cancel, generate, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
 import { UsageError } from './train-args.js';
 
@@ -32,6 +32,8 @@ function run(api: ApiClient, command: Command): Promise<number> {
       return samples(api, command);
     case 'checkpoint':
       return checkpoint(api, command);
+    case 'generate':
+      return generate(api, command);
     case 'cancel':
       return cancel(api, command);
     case 'resume':

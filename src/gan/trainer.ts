@@ -1,7 +1,7 @@
 // The GAN engine: builds a model from the registry, trains it on a dataset and reports through callbacks; no I/O of its own.
 import * as tf from '@tensorflow/tfjs';
 import { getModel } from './models/registry.js';
-import type { GanModel, TrainableGan } from './models/model.js';
+import type { GanModel, GridLayout, TrainableGan } from './models/model.js';
 import { IterationDraws } from './draws.js';
 import { rngFor, normals, STREAM } from './rng.js';
 import { renderSampleGrid } from './sample-grid.js';
@@ -236,7 +236,7 @@ export function renderGeneratorGrid(
 ): Uint8Array {
   const layout =
     opts.count !== undefined
-      ? squareLayout(opts.count, opts.label)
+      ? squareLayout(opts.count, model.conditional ? (opts.label ?? 'cycle') : undefined, opts.numClasses)
       : model.gridLayout(opts.side, opts.numClasses);
   const n = layout.rows * layout.cols;
   const noise = opts.noise(n);
@@ -262,10 +262,14 @@ export function renderGeneratorGrid(
   }
 }
 
-/** `count` tiles in a full grid, as square as divisors allow: 16 -> 4x4, 10 -> 2x5, a prime p -> 1xp. */
-function squareLayout(count: number, label?: number): { rows: number; cols: number; labels?: number[]; rowTitles?: string[] } {
+/**
+ * `count` tiles in a full grid, as square as divisors allow (16 -> 4x4, 10 -> 2x5, a prime p -> 1xp); for a
+ * conditional model every tile of `label`, or the classes in turn.
+ */
+function squareLayout(count: number, label: number | 'cycle' | undefined, numClasses: number): GridLayout {
   let cols = Math.ceil(Math.sqrt(count));
   while (count % cols !== 0) cols++;
   const rows = count / cols;
-  return label === undefined ? { rows, cols } : { rows, cols, labels: Array.from({ length: count }, () => label) };
+  if (label === undefined) return { rows, cols };
+  return { rows, cols, labels: Array.from({ length: count }, (_, i) => (label === 'cycle' ? i % numClasses : label)) };
 }

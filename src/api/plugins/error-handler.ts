@@ -14,6 +14,8 @@ const DOMAIN_STATUS: Record<string, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_USE: 409,
   UNAVAILABLE: 503,
+  INVALID_PARAMETER: 400,
+  UNPROCESSABLE: 422,
 };
 
 const FASTIFY_CODES: Record<string, string> = {
@@ -81,7 +83,8 @@ export function handleError(err: FastifyError, request: FastifyRequest, reply: F
   }
   if (isDomainError(err)) {
     if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-    return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message);
+    const field = 'field' in err && typeof err.field === 'string' ? [{ path: err.field, message: err.message }] : undefined;
+    return sendProblem(request, reply, DOMAIN_STATUS[err.code] ?? 500, err.code, err.message, field);
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) return sendClientError(err, request, reply, status);

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Env } from '../../config/env.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
+import { GenerateService } from '../services/generate-service.js';
 import { HealthService } from '../services/health-service.js';
 import { IdempotencyService } from '../services/idempotency-service.js';
 import { JobsService } from '../services/jobs-service.js';
@@ -14,6 +15,7 @@ export interface Services {
   jobs: JobsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
+  generate: GenerateService;
   events: EventFollower;
   health: HealthService;
   idempotency: IdempotencyService;
@@ -31,10 +33,12 @@ export default fp(
   async (app, opts: { env: Env }) => {
     const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers } = app.infra;
     const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: opts.env.GANFORGE_MAX_ACTIVE_JOBS, stats });
+    const artifactsService = new ArtifactsService({ jobs, index: artifacts, store, metrics });
     app.decorate('services', {
       jobs,
       metrics: new MetricsService({ jobs, metrics }),
-      artifacts: new ArtifactsService({ jobs, index: artifacts, store, metrics }),
+      artifacts: artifactsService,
+      generate: new GenerateService({ jobs, artifacts: artifactsService }),
       events: new EventFollower({ jobs: jobStore, events }),
       health: new HealthService({ redis, timeoutMs: 1_000 }),
       idempotency: new IdempotencyService({ redis, prefix: opts.env.GANFORGE_PREFIX, ttlSeconds: opts.env.GANFORGE_IDEMPOTENCY_TTL_SECONDS }),

@@ -2,6 +2,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { LIMITS } from '../../gan/train-config.js';
+import { MAX_GENERATE } from '../services/generate-service.js';
 import { jobParamsSchema, lossValueSchema } from './job-schemas.js';
 
 export const metricsQuerySchema = z.object({
@@ -74,6 +75,18 @@ export const checkpointParamsSchema = jobParamsSchema.extend({
     .transform(Number)
     .pipe(z.number().int().max(LIMITS.iterations.max))
     .describe("A checkpoint's iteration, as listed. Any other (or a malformed one) names no checkpoint: 404."),
+});
+
+export const generateQuerySchema = z.object({
+  n: z.coerce.number().int().min(1).max(MAX_GENERATE).default(16).describe(`Images in the grid (at most ${MAX_GENERATE})`),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Seeds the noise: the same seed gives the same PNG'),
+  label: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The class every image shows, for a conditional model (cgan) only; without it the classes take turns'),
+  iteration: z.coerce.number().int().min(0).max(LIMITS.iterations.max).optional().describe("A checkpoint's iteration; the latest when absent"),
 });
 
 export const generatorQuerySchema = z.object({

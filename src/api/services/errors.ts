@@ -46,6 +46,22 @@ export class UnavailableError extends DomainError {
   readonly code = 'UNAVAILABLE';
 }
 
+/** A request parameter that does not apply to this resource (e.g. a label for a model without classes); names it. */
+export class InvalidParameterError extends DomainError {
+  readonly code = 'INVALID_PARAMETER';
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+/** A well-formed value this resource cannot take (a class the model does not have, an image shape it cannot make). */
+export class UnprocessableError extends DomainError {
+  readonly code = 'UNPROCESSABLE';
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }

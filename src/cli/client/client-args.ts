@@ -15,6 +15,7 @@ export type Command =
   | { name: 'watch'; id: string }
   | { name: 'samples'; id: string; out: string }
   | { name: 'checkpoint'; id: string; iteration: number | undefined; out: string }
+  | { name: 'generate'; id: string; out: string; query: Record<string, string> }
   | { name: 'cancel'; id: string }
   | { name: 'resume'; id: string; iterations: number | undefined }
   | { name: 'delete'; id: string };
@@ -46,6 +47,9 @@ Commands:
   checkpoint ID --out DIR [--iteration N]
                           download the latest checkpoint (or the one at N) into DIR as a run directory of
                           \`npm run train\`; prints the \`npm run train -- --resume ...\` command that continues the job
+  generate ID --out FILE [--label L] [--n N] [--seed S] [--iteration N]
+                          a fresh PNG grid of N images (16) from the job's latest (or N's) generator; --label
+                          picks the class of a conditional model (cgan); the same seed gives the same PNG
   cancel ID               cancel a queued or running job
   resume ID [--iterations N]
                           continue a failed, cancelled or completed job from its latest checkpoint, up to N
@@ -66,7 +70,7 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'resume', 'delete'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'generate', 'cancel', 'resume', 'delete'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
@@ -79,6 +83,7 @@ const OPTIONS = {
   watch: COMMON,
   samples: { ...COMMON, out: string },
   checkpoint: { ...COMMON, out: string, iteration: string },
+  generate: { ...COMMON, out: string, label: string, n: string, seed: string, iteration: string },
   cancel: COMMON,
   resume: { ...COMMON, iterations: string },
   delete: COMMON,
@@ -141,6 +146,19 @@ export function parseClientArgs(argv: string[], env: NodeJS.ProcessEnv = process
         throw new UsageError(`--iteration: must be a checkpoint's iteration (an integer >= 0), got ${JSON.stringify(raw)}`);
       }
       return { api, command: { name: 'checkpoint', id, iteration: raw === undefined ? undefined : Number(raw), out } };
+    }
+    case 'generate': {
+      const out = values.out as string | undefined;
+      if (!out) throw new UsageError('generate: missing required flag --out FILE');
+      const query: Record<string, string> = {};
+      for (const key of ['label', 'n', 'seed', 'iteration'] as const) {
+        const raw = values[key] as string | undefined;
+        if (raw === undefined) continue;
+        // The API checks the limits (and whether the model takes a label).
+        if (!/^\d{1,10}$/.test(raw)) throw new UsageError(`--${key}: must be an integer >= 0, got ${JSON.stringify(raw)}`);
+        query[key] = raw;
+      }
+      return { api, command: { name: 'generate', id, out, query } };
     }
     case 'resume': {
       const raw = values.iterations as string | undefined;

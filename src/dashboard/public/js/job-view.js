@@ -5,7 +5,8 @@ import { fmtBytes, fmtDuration, fmtFullTime, fmtInt, fmtRate, fmtTime, isTermina
 import { JobEvents } from './job-events.js';
 import { LossChart } from './loss-chart.js';
 import { LossSeries, windowFor } from './loss-series.js';
-import { metricMeta, metricsOf } from './metric-names.js';
+import { GeneratePanel } from './generate-panel.js';
+import { isConditional, metricMeta, metricsOf } from './metric-names.js';
 import { SampleViewer } from './sample-viewer.js';
 import { progressBar, statusBadge } from './widgets.js';
 
@@ -75,6 +76,7 @@ class JobPage {
     this.progress = h('div', { class: 'card progress-card' });
     this.chartBox = h('div', { class: 'chart', 'data-points': '0' });
     this.samples = new SampleViewer();
+    this.generatePanel = new GeneratePanel(this.id, isConditional(this.job.spec.model));
     this.checkpoints = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
     this.spec = h('div');
     replace(
@@ -90,6 +92,7 @@ class JobPage {
         h('section', { class: 'card' }, h('h2', {}, 'Losses'), this.chartBox),
         h('section', { class: 'card' }, h('h2', {}, 'Samples'), this.samples.element),
       ),
+      h('section', { class: 'card' }, h('h2', {}, 'Generate'), this.generatePanel.element),
       h(
         'div',
         { class: 'grid one-one' },

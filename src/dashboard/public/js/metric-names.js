@@ -1,4 +1,4 @@
-// Each model's metric names (from the page's model list) and how the dashboard labels, colours and formats a metric.
+// Per model, from the page's model list: its metric names (how the dashboard labels, colours and formats each) and whether it is conditional.
 import { fmtLoss, fmtPercent } from './format.js';
 
 const { models } = JSON.parse(document.getElementById('job-spec-schema').textContent);
@@ -19,4 +19,9 @@ const KNOWN = {
 export function metricMeta(name) {
   const m = KNOWN[name] ?? { label: name, key: '', color: '#64748b', accuracy: /Acc$/.test(name) };
   return { ...m, format: m.accuracy ? fmtPercent : fmtLoss };
+}
+
+/** Whether a job's model draws a chosen class (its generator takes a label). */
+export function isConditional(model) {
+  return (models.find((m) => m.name === model) ?? models[0]).conditional;
 }
