@@ -226,6 +226,14 @@ std::vector<float>& Scratch(int64_t n) {
   return buffer;
 }
 
+/** The im2col rows of images [b0, b1): x itself for a pointwise convolution, else the scratch buffer, filled. */
+const float* Columns(const float* x, const ConvShape& s, int b0, int b1) {
+  if (s.Pointwise()) return x + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC;
+  float* buffer = Scratch((b1 - b0) * s.Pixels() * s.Patch()).data();
+  Im2Col(x, s, b0, b1, buffer);
+  return buffer;
+}
+
 // conv2d(heap, xOff, wOff, yOff, biasOff, activation, alpha, ...15 shape fields): y = im2col(x)·W (+ bias, activation).
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   uint8_t* heap = Heap(info);
@@ -241,12 +249,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
-    const float* col = x + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC;
-    if (!s.Pointwise()) {
-      float* buffer = Scratch(rows * patch).data();
-      Im2Col(x, s, b0, b1, buffer);
-      col = buffer;
-    }
+    const float* col = Columns(x, s, b0, b1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, s.outC, static_cast<int>(patch), 1.f, col,
                 static_cast<int>(patch), w, s.outC, 0.f, y + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC);
   }
@@ -287,12 +290,7 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
-    const float* col = x + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC;
-    if (!s.Pointwise()) {
-      float* buffer = Scratch(rows * patch).data();
-      Im2Col(x, s, b0, b1, buffer);
-      col = buffer;
-    }
+    const float* col = Columns(x, s, b0, b1);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(patch), s.outC, rows, 1.f, col,
                 static_cast<int>(patch), dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, b0 == 0 ? 0.f : 1.f,
                 dw, s.outC);
@@ -398,6 +396,33 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// greater(heap, aOff, bOff, bStride, yOff, count): y = a > b as bytes (tfjs' bool), b a scalar (stride 0) or alike.
+Napi::Value Greater(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* a = At(heap, Num(info, 1));
+  const float* b = At(heap, Num(info, 2));
+  const int64_t bStride = static_cast<int64_t>(Num(info, 3));
+  uint8_t* y = heap + static_cast<int64_t>(Num(info, 4));
+  const int64_t n = static_cast<int64_t>(Num(info, 5));
+  for (int64_t i = 0; i < n; i++) y[i] = a[i] > b[i * bStride];
+  return info.Env().Undefined();
+}
+
+// select(heap, conditionOff, tOff, eOff, yOff, count): y = condition ? t : e, all of one shape.
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const uint8_t* condition = heap + static_cast<int64_t>(Num(info, 1));
+  const float* t = At(heap, Num(info, 2));
+  const float* e = At(heap, Num(info, 3));
+  float* y = At(heap, Num(info, 4));
+  const int64_t n = static_cast<int64_t>(Num(info, 5));
+  for (int64_t i = 0; i < n; i++) {
+    const float pair[2] = {e[i], t[i]};
+    y[i] = pair[condition[i] != 0];
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
   return info.Env().Undefined();
@@ -417,6 +442,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, UnaryOp));
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("greater", Napi::Function::New(env, Greater));
+  exports.Set("select", Napi::Function::New(env, Select));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));

@@ -180,7 +180,7 @@ function printStartup(
 function runDescription(config: TrainConfig, backend: BackendInfo, dataset: Dataset, resumedFrom?: number): string {
   const description = {
     config,
-    backend: { name: backend.name, provider: backend.provider },
+    backend: { name: backend.label, provider: backend.provider },
     dataset: describeDataset(dataset),
     resumedFrom: resumedFrom ?? null,
     startedAt: new Date().toISOString(),

@@ -120,7 +120,7 @@ test('bad values name the flag, the rule and the value', () => {
   assert.equal(usageError([...out, '--dataset', 'cifar10']), '--dataset: must be one of mnist, fashion-mnist, got "cifar10"');
   assert.equal(
     usageError([...out, '--backend', 'gpu']),
-    '--backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, got "gpu"',
+    '--backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, wasm-plain, cpu, got "gpu"',
   );
   assert.equal(usageError([...out, '--log-every', '0']), '--log-every: must be an integer between 1 and 1000000, got "0"');
   assert.equal(usageError(['--out=']), '--out: must be a non-empty string, got ""');

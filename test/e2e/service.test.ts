@@ -87,7 +87,7 @@ test('a job from POST to trained generator: SSE to the end, metrics, CSV, sample
   const job = (await http('GET', `/jobs/${id}`)).json;
   assert.equal(job.status, 'completed');
   assert.deepEqual(job.progress.iteration, 60);
-  assert.equal(job.backend, 'wasm');
+  assert.match(job.backend, /^wasm(\+openblas)?$/);
   assert.equal(job.dataset.name, 'mnist');
   assert.equal(job.spec.learningRate, 0.0002);
   assert.ok(job.latest && Number.isFinite(job.latest.dLoss));

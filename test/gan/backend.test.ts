@@ -62,3 +62,18 @@ test('wasm takes the native kernels when built, and names them in the label; els
     assert.equal(info.label, 'wasm+openblas');
   }
 });
+
+test('GANFORGE_BLAS_THREADS is parsed once with the environment and sets the native kernels\' BLAS threads', async () => {
+  const { loadEnv } = await import('../../src/config/env.js');
+  assert.equal(loadEnv({}).GANFORGE_BLAS_THREADS, 1);
+  assert.equal(loadEnv({ GANFORGE_BLAS_THREADS: '2', GANFORGE_BACKEND: 'wasm-plain' }).GANFORGE_BLAS_THREADS, 2);
+  assert.throws(() => loadEnv({ GANFORGE_BLAS_THREADS: '0' }), /GANFORGE_BLAS_THREADS/);
+  const script = `import { initBackend } from './src/gan/backend.ts';
+    import { nativeAddon } from './src/gan/kernels/native/addon.ts';
+    const info = await initBackend('wasm', { blasThreads: 2 });
+    process.stdout.write('\\n' + JSON.stringify({ label: info.label, threads: nativeAddon()?.threads() ?? null }));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const { label, threads } = JSON.parse(out.trim().split('\n').at(-1)!) as { label: string; threads: number | null };
+  if (label === 'wasm+openblas') assert.equal(threads, 2);
+  else assert.equal(threads, null);
+});

@@ -57,7 +57,7 @@ test('GET /workers lists two real workers with backend wasm; one that gets SIGTE
     }, 90_000, 'two workers in GET /workers');
     assert.deepEqual(both.map((w) => w.pid).sort(), workers.map((w) => w.child.pid).sort());
     for (const w of both) {
-      assert.equal(w.backend.name, 'wasm');
+      assert.match(w.backend.name, /^wasm(\+openblas)?$/, 'the backend with its kernel provider');
       assert.equal(w.backend.provider, '@tensorflow/tfjs-backend-wasm');
       assert.equal(w.hostname, os.hostname());
       assert.equal(w.job, null);

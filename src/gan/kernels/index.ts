@@ -12,7 +12,7 @@ export interface NativeSettings {
   blasThreads: number;
 }
 
-/** Settings of the native provider; BLAS runs single-threaded until told otherwise (one job per core). */
+/** Settings of the native provider, applied when it is installed; BLAS runs single-threaded unless told otherwise. */
 export function configureNativeKernels(settings: NativeSettings): void {
   setBlasThreads(settings.blasThreads);
 }
@@ -80,8 +80,4 @@ export function uninstallKernels(): void {
   undoExtras = [];
   replaced = undefined;
   installed = undefined;
-}
-
-export function installedKernels(): InstalledKernels | undefined {
-  return installed;
 }

@@ -9,6 +9,7 @@ import { nativeAddonError } from '../../../src/gan/kernels/native/addon.js';
 import { GanTrainer } from '../../../src/gan/trainer.js';
 import { trainConfig } from '../../../src/gan/train-config.js';
 import { syntheticDataset } from '../../helpers/synthetic-dataset.js';
+import { assertClose } from './assert-close.js';
 
 /**
  * Tolerance of products and convolutions: |native - tfjs| <= 1e-5 · max(1, max |tfjs|). Both sum float32 products
@@ -19,18 +20,6 @@ const NATIVE = { providers: ['openblas'] };
 
 // Without the addon built there is nothing to compare (npm run build says why; CI builds it).
 const notBuilt = nativeAddonError()?.startsWith('native kernels not built') ? nativeAddonError() : undefined;
-
-function assertClose(actual: tf.Tensor | Float32Array, expected: tf.Tensor | Float32Array, what: string): void {
-  if (actual instanceof tf.Tensor && expected instanceof tf.Tensor) assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual instanceof tf.Tensor ? actual.dataSync() : actual;
-  const e = expected instanceof tf.Tensor ? expected.dataSync() : expected;
-  assert.equal(a.length, e.length, `${what}: size`);
-  let scale = 1;
-  for (const v of e) scale = Math.max(scale, Math.abs(v));
-  for (let i = 0; i < e.length; i++) {
-    if (!(Math.abs(a[i]! - e[i]!) <= TOLERANCE * scale)) assert.fail(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
-  }
-}
 
 /** f under tfjs' own wasm kernels, then the native provider alone again. */
 function withTfjsKernels<T>(f: () => T): T {
@@ -62,7 +51,7 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
           const before = tf.memory().numTensors;
           const actual = tf.matMul(a, b, ta, tb);
           assert.equal(tf.memory().numTensors, before + 1);
-          assertClose(actual, expected, `[${ba}|${m}x${k}]·[${bb}|${k}x${n}] ta=${ta} tb=${tb}`);
+          assertClose(actual, expected, TOLERANCE, `[${ba}|${m}x${k}]·[${bb}|${k}x${n}] ta=${ta} tb=${tb}`);
         });
       }),
       { numRuns: 150, seed: 1 },
@@ -87,7 +76,7 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
             };
             return byName[activation]();
           });
-          assertClose(actual, expected, `${m}x${k}x${n} ta=${ta} tb=${tb} ${activation} bias=${withBias}`);
+          assertClose(actual, expected, TOLERANCE, `${m}x${k}x${n} ta=${ta} tb=${tb} ${activation} bias=${withBias}`);
         });
       }),
       { numRuns: 120, seed: 2 },
@@ -102,7 +91,7 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
       tf.sum(tf.square(tf.fused.matMul({ a: xs as tf.Tensor2D, b: ws as tf.Tensor2D, bias: bs, activation: 'relu' })));
     const expected = withTfjsKernels(() => tf.grads(loss)([x, w, bias]));
     const actual = tf.grads(loss)([x, w, bias]);
-    actual.forEach((g, i) => assertClose(g, expected[i]!, `gradient ${i}`));
+    actual.forEach((g, i) => assertClose(g, expected[i]!, TOLERANCE, `gradient ${i}`));
     tf.dispose([x, w, bias, ...expected, ...actual]);
   });
 
@@ -111,7 +100,7 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
     const dy = tf.randomUniform([5, 12], -1, 1, 'float32', 7);
     const skipped = withoutInputGradient(w, () => tf.matMul(dy, w, false, true));
     assert.ok(skipped.dataSync().every((v) => v === 0));
-    assertClose(tf.matMul(dy, w, false, true), withTfjsKernels(() => tf.matMul(dy, w, false, true)), 'outside the scope');
+    assertClose(tf.matMul(dy, w, false, true), withTfjsKernels(() => tf.matMul(dy, w, false, true)), TOLERANCE, 'outside the scope');
     tf.dispose([w, dy, skipped]);
   });
 
@@ -145,13 +134,13 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
         await tf.setBackend('wasm');
         const actual = run();
         assert.equal(actual.length, expected.length);
-        actual.forEach((a, i) => assertClose(a, expected[i]!, `${['fused', 'conv2d', 'dx', 'dW'][i]} ${JSON.stringify(c)}`));
+        actual.forEach((a, i) => assertClose(a, expected[i]!, TOLERANCE, `${['fused', 'conv2d', 'dx', 'dW'][i]} ${JSON.stringify(c)}`));
       }),
       { numRuns: 80, seed: 3 },
     );
   });
 
-  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm and row gathers match tfjs', () => {
+  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers, Greater and Select match tfjs', () => {
     const shapes = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(shapes, fc.integer(), fc.boolean(), (shape, seed, keepDims) => {
@@ -173,8 +162,10 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
             ['batchNorm', () => tf.batchNorm(x, param(seed + 1), param(seed + 2), param(seed + 3), param(seed + 4), 1e-3)],
             ['batchNorm scalar', () => tf.batchNorm(x, tf.scalar(0.1), tf.scalar(2), undefined, undefined, 1e-3)],
             ['gather', () => tf.gather(x, rows)],
+            ['greater, select', () => tf.where(tf.greater(x, 0), x, tf.neg(x))],
+            ['greater alike', () => tf.cast(tf.greater(x, tf.sin(x)), 'float32')],
           ];
-          for (const [what, op] of ops) assertClose(op(), withTfjsKernels(op), `${what} of [${shape}] keepDims=${keepDims}`);
+          for (const [what, op] of ops) assertClose(op(), withTfjsKernels(op), TOLERANCE, `${what} of [${shape}] keepDims=${keepDims}`);
         });
       }),
       { numRuns: 60, seed: 4 },

@@ -19,8 +19,8 @@ import { zerosProduct } from '../wasm-tensors.js';
  * XNNPACK adds the same products in the same order either way, so the result is the same bit for bit.
  */
 
-export const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-export type MatMulKernel = (typeof MATMUL_KERNELS)[number];
+const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+type MatMulKernel = (typeof MATMUL_KERNELS)[number];
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -87,7 +87,7 @@ function swappingIsCheaper(aShape: number[], bShape: number[], transposeA: boole
  * column by column, which thrashes the cache when output rows are a multiple of 32 floats apart (8-20 ns an element
  * for [1024, 784], against 0.5 otherwise); those go through 16x16 tiles instead (~2 ns), the rest keep the kernel.
  */
-export function transposeInnerDims(x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
+function transposeInnerDims(x: tf.TensorInfo, backend: WasmBackend): tf.TensorInfo {
   const rank = x.shape.length;
   const rows = x.shape[rank - 2]!;
   const cols = x.shape[rank - 1]!;

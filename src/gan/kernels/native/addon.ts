@@ -26,6 +26,8 @@ export interface NativeAddon {
     heap: Uint8Array, x: number, y: number, rows: number, cols: number, mean: number, variance: number, offset: number,
     scale: number, meanStride: number, varianceStride: number, offsetStride: number, scaleStride: number, epsilon: number,
   ): void;
+  greater(heap: Uint8Array, a: number, b: number, bStride: number, y: number, count: number): void;
+  select(heap: Uint8Array, condition: number, t: number, e: number, y: number, count: number): void;
   setThreads(threads: number): void;
   threads(): number;
   config(): string;

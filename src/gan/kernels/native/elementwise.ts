@@ -1,4 +1,4 @@
-// Memory-bound kernels the profile shows after the products: reductions over leading axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers.
+// Memory-bound kernels the profile shows after the products: reductions over leading axes, LeakyReLU (and its gradient), tanh, sigmoid, BatchNorm, row gathers.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelOverride, WasmBackend } from '../provider.js';
 import { heapOffset, sizeOf } from '../wasm-tensors.js';
@@ -91,5 +91,35 @@ export function nativeElementwiseKernels(addon: NativeAddon): KernelOverride[] {
     },
   };
 
-  return [reduction('Sum'), reduction('Mean'), unary('LeakyRelu'), unary('Tanh'), unary('Sigmoid'), gather, batchNorm];
+  // LeakyReLU's gradient: where(x > 0, dy, dy·α).
+  const greater: KernelOverride = {
+    kernelName: 'Greater',
+    make: (below) => (args) => {
+      const { a, b } = args.inputs as Inputs;
+      const scalar = sizeOf(b!.shape) === 1;
+      const alike = a!.shape.length === b!.shape.length && a!.shape.every((d, i) => d === b!.shape[i]);
+      if (a!.dtype !== 'float32' || b!.dtype !== 'float32' || !(scalar || alike)) return below!(args);
+      const backend = args.backend as WasmBackend;
+      const y = backend.makeOutput(a!.shape, 'bool');
+      addon.greater(backend.wasm.HEAPU8, heapOffset(backend, a!), heapOffset(backend, b!), scalar ? 0 : 1, heapOffset(backend, y), sizeOf(a!.shape));
+      return y;
+    },
+  };
+
+  const select: KernelOverride = {
+    kernelName: 'Select',
+    make: (below) => (args) => {
+      const { condition, t, e } = args.inputs as Inputs;
+      const alike = [condition!, e!].every((x) => x.shape.length === t!.shape.length && x.shape.every((d, i) => d === t!.shape[i]));
+      if (condition!.dtype !== 'bool' || t!.dtype !== 'float32' || e!.dtype !== 'float32' || !alike) return below!(args);
+      const backend = args.backend as WasmBackend;
+      const y = backend.makeOutput(t!.shape, 'float32');
+      addon.select(
+        backend.wasm.HEAPU8, heapOffset(backend, condition!), heapOffset(backend, t!), heapOffset(backend, e!), heapOffset(backend, y), sizeOf(t!.shape),
+      );
+      return y;
+    },
+  };
+
+  return [greater, select, reduction('Sum'), reduction('Mean'), unary('LeakyRelu'), unary('Tanh'), unary('Sigmoid'), gather, batchNorm];
 }

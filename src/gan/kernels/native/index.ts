@@ -18,10 +18,16 @@ export const nativeProvider: KernelProvider = {
   get kernels() {
     return kernelsOf(nativeAddon());
   },
-  install: () => installFusedAdam('wasm', nativeAddon()!),
+  install: () => {
+    const addon = nativeAddon()!;
+    addon.setThreads(blasThreads);
+    return installFusedAdam('wasm', addon);
+  },
 };
 
-/** Sets the BLAS thread count (OpenBLAS otherwise takes every core); a no-op when the addon is missing. */
+let blasThreads = 1;
+
+/** The BLAS threads to use from the next install on (OpenBLAS would otherwise take every core). */
 export function setBlasThreads(threads: number): void {
-  nativeAddon()?.setThreads(threads);
+  blasThreads = threads;
 }
