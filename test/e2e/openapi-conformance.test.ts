@@ -142,7 +142,7 @@ test('operations: health, readiness, the document, docs, Prometheus, workers, an
   assert.match(metrics.text, /ganforge_workers/);
   await waitUntil(async () => {
     const r = await call('GET', '/workers');
-    return r.status === 200 && r.json.workers.some((w: { backend: { name: string } }) => w.backend.name === 'wasm');
+    return r.status === 200 && r.json.workers.some((w: { backend: { name: string } }) => /^wasm(\+|$)/.test(w.backend.name));
   }, 30_000, 'the worker to be listed');
 
   // Not operations of the document: the docs UI, and a route that does not exist (still a problem document).
