@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
+import { metricNames } from '../../src/contract/job.js';
 import { GanTrainer } from '../../src/gan/trainer.js';
 import { trainConfig, type TrainConfigInput } from '../../src/gan/train-config.js';
 import { syntheticDataset } from '../helpers/synthetic-dataset.js';
@@ -83,4 +84,16 @@ test('generate.png of cgan: label picks the class (422 past the last class), wit
   assert.equal(out.statusCode, 422);
   assert.match(String(out.headers['content-type']), /^application\/problem\+json/);
   assert.deepEqual(body(out).errors.map((e: { path: string }) => e.path), ['query.label']);
+});
+
+test("a wgan job's metrics: its own names in JSON, CSV header and latest", async () => {
+  const id = body(await post({ model: 'wgan' })).id as string;
+  await t.app.infra.metrics.write(id, metricNames('wgan'), [{ iteration: 1, dLoss: -0.5, gLoss: 0.25 }, { iteration: 2, dLoss: -0.25, gLoss: 0.5 }]);
+  await t.app.infra.jobs.update(id, { status: 'running', iteration: 2, latest: { dLoss: -0.25, gLoss: 0.5 } });
+  const json = body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/metrics` }));
+  assert.deepEqual(json.names, ['dLoss', 'gLoss']);
+  assert.deepEqual(json.points, [{ iteration: 1, dLoss: -0.5, gLoss: 0.25 }, { iteration: 2, dLoss: -0.25, gLoss: 0.5 }]);
+  const csv = await t.app.inject({ method: 'GET', url: `/jobs/${id}/metrics?format=csv` });
+  assert.equal(csv.body, 'iteration,dLoss,gLoss\n1,-0.5,0.25\n2,-0.25,0.5\n');
+  assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${id}` })).latest, { dLoss: -0.25, gLoss: 0.5 });
 });

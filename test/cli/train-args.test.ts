@@ -149,3 +149,10 @@ test('--model picks the model and its defaults; an option of another model is on
   assert.throws(() => parseTrainArgs(['--out', 'x', '--model', 'biggan']), /--model: must be one of gan, dcgan, cgan, lsgan, wgan, wgan-gp, got "biggan"/);
   assert.throws(() => parseTrainArgs(['--out', 'x', '--model', 'wgan-gp', '--gp-weight=-1']), /--gp-weight: must be a number between 0 and 1000/);
 });
+
+test("a wgan-gp spec's trainer flags parse back to the same config (the resume command of its checkpoint archives)", () => {
+  const config = trainConfig({ model: 'wgan-gp', nCritic: 3, gpWeight: 5, seed: 7 });
+  const args = parseOk(['--out', 'x', ...trainFlags(config)]);
+  assert.deepEqual(args.config, config);
+  assert.ok(trainFlags(config).includes('--gp-weight'));
+});
