@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { metricNames } from '../../src/contract/job.js';
 import { GanTrainer } from '../../src/gan/trainer.js';
-import { trainConfig, type TrainConfigInput } from '../../src/gan/train-config.js';
+import { DATASET_SHAPES, trainConfig, type TrainConfigInput } from '../../src/gan/train-config.js';
 import { syntheticDataset } from '../helpers/synthetic-dataset.js';
 import { body, startTestApp, type TestApp } from './test-app.js';
 
@@ -96,4 +96,20 @@ test("a wgan job's metrics: its own names in JSON, CSV header and latest", async
   const csv = await t.app.inject({ method: 'GET', url: `/jobs/${id}/metrics?format=csv` });
   assert.equal(csv.body, 'iteration,dLoss,gLoss\n1,-0.5,0.25\n2,-0.25,0.5\n');
   assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${id}` })).latest, { dLoss: -0.25, gLoss: 0.5 });
+});
+
+test('a dataset whose image shape the model cannot take is a 422 problem naming body.dataset', async () => {
+  // Both built-in datasets are 28x28; give mnist another shape for this in-process app only.
+  const saved = DATASET_SHAPES.mnist;
+  DATASET_SHAPES.mnist = [30, 30, 1];
+  try {
+    const res = await post({ model: 'dcgan', dataset: 'mnist' });
+    assert.equal(res.statusCode, 422);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    assert.deepEqual(body(res).errors.map((e: { path: string }) => e.path), ['body.dataset']);
+    assert.match(body(res).detail, /divisible by 4 .*got 30x30/);
+    assert.equal((await post({ model: 'gan', dataset: 'mnist' })).statusCode, 201, 'the MLP takes any shape');
+  } finally {
+    DATASET_SHAPES.mnist = saved;
+  }
 });
