@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, cancel, resume, delete, keys) and `train`.
+// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, generate, cancel, resume, delete, keys) and `train`.
 import { ApiClient } from './client/api-client.js';
 import { checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
-import { cancel, keysCreate, keysList, keysRevoke, list, remove, resume, samples, status, submit } from './client/commands.js';
+import { cancel, generate, keysCreate, keysList, keysRevoke, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
 import { reportFailure } from './cli-failure.js';
 
@@ -32,6 +32,8 @@ function run(api: ApiClient, command: Command): Promise<number> {
       return samples(api, command);
     case 'checkpoint':
       return checkpoint(api, command);
+    case 'generate':
+      return generate(api, command);
     case 'cancel':
       return cancel(api, command);
     case 'resume':

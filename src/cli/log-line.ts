@@ -1,17 +1,18 @@
-// Formats the per-iteration progress line of Keras-GAN's gan.py exactly as its Python %-formatting prints it.
+// Formats the per-iteration progress line of Keras-GAN's models exactly as their Python %-formatting prints it.
 
-export interface LogLineMetrics {
-  iteration: number;
-  dLoss: number;
-  /** Discriminator accuracy as a fraction in 0..1; printed as a percentage. */
-  dAcc: number;
-  gLoss: number;
-}
+/** An iteration and its metrics; dAcc (a fraction in 0..1) is printed as a percentage. */
+export type LogLineMetrics = { iteration: number; dLoss: number; gLoss: number } & Record<string, number>;
 
-/** Python: `"%d [D loss: %f, acc.: %.2f%%] [G loss: %f]" % (iteration, d_loss, 100 * d_acc, g_loss)` */
+/**
+ * Python: `"%d [D loss: %f, acc.: %.2f%%] [G loss: %f]" % (iteration, d_loss, 100 * d_acc, g_loss)`; without an
+ * accuracy (wgan.py) `"%d [D loss: %f] [G loss: %f]"`; further metrics follow as `[name: %f]`.
+ */
 export function formatLogLine(m: LogLineMetrics): string {
-  const acc = pyFixed(100 * m.dAcc, 2);
-  return `${pyInt(m.iteration)} [D loss: ${pyFixed(m.dLoss, 6)}, acc.: ${acc}%] [G loss: ${pyFixed(m.gLoss, 6)}]`;
+  const d = m.dAcc === undefined ? `[D loss: ${pyFixed(m.dLoss, 6)}]` : `[D loss: ${pyFixed(m.dLoss, 6)}, acc.: ${pyFixed(100 * m.dAcc, 2)}%]`;
+  const more = Object.keys(m)
+    .filter((k) => !['iteration', 'dLoss', 'dAcc', 'gLoss'].includes(k))
+    .map((k) => ` [${k}: ${pyFixed(m[k]!, 6)}]`);
+  return `${pyInt(m.iteration)} ${d} [G loss: ${pyFixed(m.gLoss, 6)}]${more.join('')}`;
 }
 
 /**

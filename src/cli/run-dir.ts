@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { METRICS_CSV_HEADER, RUN_FILES, metricsCsvRow } from '../contract/run-directory.js';
+import { RUN_FILES, metricsCsvHeader, metricsCsvRow } from '../contract/run-directory.js';
 import type { LossPoint } from '../contract/job.js';
 import { STATE_FILE } from '../contract/checkpoint-layout.js';
 import type { CheckpointFiles } from '../gan/checkpoint-files.js';
@@ -138,6 +138,7 @@ export class MetricsCsvWriter {
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
+    private readonly names: readonly string[],
   ) {}
 
   /**
@@ -145,23 +146,24 @@ export class MetricsCsvWriter {
    * iteration k keeps the rows with iteration <= k and drops later ones, which a crash after the last checkpoint
    * may have left and the resumed run will write again.
    */
-  static async open(outDir: string, opts: { resumeFrom?: number } = {}): Promise<MetricsCsvWriter> {
+  static async open(outDir: string, names: readonly string[], opts: { resumeFrom?: number } = {}): Promise<MetricsCsvWriter> {
+    const header = metricsCsvHeader(names);
     await mkdir(outDir, { recursive: true });
     const path = join(outDir, METRICS_CSV);
     let kept = '';
     if (opts.resumeFrom !== undefined) {
       requireIteration(opts.resumeFrom);
-      kept = keepRowsUpTo(await readFile(path, 'utf8').catch(ignoreMissing), opts.resumeFrom, path);
+      kept = keepRowsUpTo(await readFile(path, 'utf8').catch(ignoreMissing), opts.resumeFrom, path, header);
     }
     const tmp = join(outDir, `${TMP_PREFIX}${METRICS_CSV}-${uniqueSuffix()}`);
-    await writeDurably(tmp, new TextEncoder().encode(`${METRICS_CSV_HEADER}\n${kept}`), 'wx');
+    await writeDurably(tmp, new TextEncoder().encode(`${header}\n${kept}`), 'wx');
     await rename(tmp, path);
-    return new MetricsCsvWriter(path, await open(path, 'a'));
+    return new MetricsCsvWriter(path, await open(path, 'a'), names);
   }
 
   append(row: LossPoint): void {
     if (this.closed) throw new Error(`${this.path}: append after close`);
-    this.buffer.push(metricsCsvRow(row));
+    this.buffer.push(metricsCsvRow(row, this.names));
   }
 
   /** Writes buffered rows and fsyncs; concurrent calls are serialised. */
@@ -189,11 +191,11 @@ export class MetricsCsvWriter {
 }
 
 /** The data rows (with trailing newlines) of `text` whose iteration is <= k; a torn last line is dropped. */
-function keepRowsUpTo(text: string, k: number, path: string): string {
+function keepRowsUpTo(text: string, k: number, path: string, header: string): string {
   if (text === '') return '';
   const lines = text.split('\n');
-  if (lines[0].trim() !== METRICS_CSV_HEADER) {
-    throw new Error(`${path}: unexpected header ${JSON.stringify(lines[0])}, expected ${JSON.stringify(METRICS_CSV_HEADER)}`);
+  if (lines[0].trim() !== header) {
+    throw new Error(`${path}: unexpected header ${JSON.stringify(lines[0])}, expected ${JSON.stringify(header)}`);
   }
   // Only newline-terminated lines are complete rows; the last element is '' or a torn write.
   const complete = lines.slice(1, -1);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { BACKENDS, type BackendPreference } from '../contract/backends.js';
 import { AppError } from '../errors.js';
 import { describeParseArgsError, isNumberText } from './flags.js';
-import { DATASET_NAMES, MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
+import { MODELS, getModel } from '../gan/models/registry.js';
+import { CONFIG_FIELDS, DATASET_NAMES, MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
 
 /** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
 export class UsageError extends AppError {
@@ -26,21 +27,9 @@ const cliOptionsSchema = z.object({
   logEvery: z.number().int().min(1).max(1_000_000).default(100),
 });
 
-/** Flag name -> key of the schema that validates it: every field, so a job's spec is expressible (trainFlags). */
-const CONFIG_FLAGS = {
-  model: 'model',
-  dataset: 'dataset',
-  iterations: 'iterations',
-  'batch-size': 'batchSize',
-  'latent-dim': 'latentDim',
-  'learning-rate': 'learningRate',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  'sample-interval': 'sampleInterval',
-  'checkpoint-interval': 'checkpointInterval',
-  seed: 'seed',
-  'sample-grid': 'sampleGrid',
-} as const satisfies Record<string, keyof TrainConfig>;
+const flagOf = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** Flag name -> config key, for every field of every model, so a job's spec is expressible (trainFlags). */
+const CONFIG_FLAGS: Record<string, string> = Object.fromEntries(CONFIG_FIELDS.map((key) => [flagOf(key), key]));
 
 const CLI_FLAGS = {
   out: 'out',
@@ -65,10 +54,21 @@ type FieldSchema = {
   maximum?: number;
   exclusiveMaximum?: number;
 };
-const configFields = z.toJSONSchema(trainConfigSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
+/** Each model's fields as JSON Schema: the one place that says which values are valid, read back for messages. */
+const modelFields = (model: string) =>
+  z.toJSONSchema(getModel(model).schema, { io: 'input' }).properties as Record<string, FieldSchema>;
+const configFields: Record<string, FieldSchema> = Object.assign({}, ...MODELS.map((m) => modelFields(m.name)).reverse());
 const cliFields = z.toJSONSchema(cliOptionsSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
 
-const configDefaults = trainConfigSchema.parse({});
+const configDefaults = trainConfigSchema.parse({}) as Extract<TrainConfig, { model: 'gan' }>;
+/** The options only some models take, with the models and their defaults. */
+const modelOptionLines = CONFIG_FIELDS.filter((key) => !MODELS.every((m) => key in m.schema.shape)).map((key) => {
+  const owners = MODELS.filter((m) => key in m.schema.shape).map((m) => {
+    const d = (m.schema.shape as Record<string, z.ZodType>)[key]!.parse(undefined);
+    return `${m.name} ${String(d)}`;
+  });
+  return `  ${`--${flagOf(key)} X`.padEnd(28)}${owners.join(', ')}`;
+});
 export const TRAIN_USAGE = `Usage: ganforge train --out DIR [options]
 
 Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
@@ -80,9 +80,6 @@ Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
   --iterations N              training iterations (default ${configDefaults.iterations})
   --batch-size N              batch size (default ${configDefaults.batchSize})
   --latent-dim N              generator input size (default ${configDefaults.latentDim})
-  --learning-rate X           Adam learning rate (default ${configDefaults.learningRate})
-  --beta1 X                   Adam beta1 (default ${configDefaults.beta1})
-  --beta2 X                   Adam beta2 (default ${configDefaults.beta2})
   --sample-interval N         write a sample grid every N iterations (default ${configDefaults.sampleInterval})
   --checkpoint-interval N     write a checkpoint every N iterations (default ${configDefaults.checkpointInterval})
   --seed N                    random seed (default ${configDefaults.seed})
@@ -90,6 +87,9 @@ Trains a GAN, writing checkpoints/, samples/ and metrics.csv under DIR.
   --backend NAME              auto | ${BACKENDS.join(' | ')} (default auto, or $GANFORGE_BACKEND)
   --log-every N               print a progress line every N iterations (default 100)
   -h, --help                  show this help
+
+Options of some models (the models that take each, with their defaults):
+${modelOptionLines.join('\n')}
 `;
 
 /** Parses argv (without the node and script entries). Throws UsageError for anything invalid. */
@@ -107,8 +107,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     const raw = values[flag];
     if (typeof raw === 'string') configInput[key] = fromFlag(flag, raw, configFields[key]);
   }
+  const model = typeof configInput.model === 'string' && MODEL_NAMES.includes(configInput.model as never) ? configInput.model : 'gan';
   const config = trainConfigSchema.safeParse(configInput);
-  if (!config.success) throw new UsageError(describeIssue(config.error, CONFIG_FLAGS, configFields, values));
+  if (!config.success) throw new UsageError(describeIssue(config.error, CONFIG_FLAGS, modelFields(model), values, model));
 
   if (values.out === undefined) throw new UsageError('missing required flag --out');
   const cliInput: Record<string, unknown> = { resume: values.resume === true };
@@ -134,9 +135,16 @@ function describeIssue(
   flags: Record<string, string>,
   fields: Record<string, FieldSchema>,
   values: Record<string, unknown>,
+  model?: string,
 ): string {
   const issue = error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const owners = MODELS.filter((m) => key in m.schema.shape).map((m) => m.name);
+    return `--${flagOf(key)}: not an option of model ${model}; it belongs to ${owners.join(', ')}`;
+  }
   const key = String(issue.path[0]);
+  if (key === 'model') return `--model: must be one of ${MODEL_NAMES.join(', ')}, got ${JSON.stringify(String(values.model))}`;
   const flag = Object.keys(flags).find((f) => flags[f] === key);
   if (flag === undefined) return issue.message;
   return mustBe(flag, fields[key], String(values[flag]));

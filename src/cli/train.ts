@@ -7,7 +7,7 @@ import { initBackend, type BackendInfo } from '../gan/backend.js';
 import { describeDataset, loadDataset, type Dataset } from '../gan/datasets/index.js';
 import { GanTrainer, type IterationMetrics } from '../gan/trainer.js';
 import type { TrainConfig } from '../gan/train-config.js';
-import { formatLogLine } from './log-line.js';
+import { formatLogLine, type LogLineMetrics } from './log-line.js';
 import { createProgressDisplay } from './progress-display.js';
 import {
   MetricsCsvWriter,
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     // Opened only now, so that a checkpoint the engine rejects leaves metrics.csv untouched.
-    const metrics = await MetricsCsvWriter.open(out, { resumeFrom: latest?.iteration });
+    const metrics = await MetricsCsvWriter.open(out, trainer.model.metrics, { resumeFrom: latest?.iteration });
     try {
       await writeFile(join(out, 'config.json'), runDescription(config, backend, dataset, latest?.iteration));
       return await train(trainer, metrics, { out, start, logEvery, argv, resume });
@@ -102,7 +102,7 @@ async function train(
   const startedAt = performance.now();
   try {
     const logLine = (m: IterationMetrics) => {
-      display.log(formatLogLine(m));
+      display.log(formatLogLine(m as LogLineMetrics));
       lastLogged = m.iteration;
     };
     await trainer.run(

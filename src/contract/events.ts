@@ -13,7 +13,8 @@ export const jobEventSchemas = {
     etaSeconds: z.number().nullable(),
   }),
   metrics: z.strictObject({
-    points: z.array(z.strictObject({ iteration, dLoss: z.number(), dAcc: z.number(), gLoss: z.number() })).min(1),
+    /** Each point: the iteration and the model's metrics by name (dLoss, dAcc, gLoss for gan; see metricNames). */
+    points: z.array(z.object({ iteration }).catchall(z.number())).min(1),
   }),
   sample: z.strictObject({ id: z.string().min(1), iteration, url: z.string().startsWith('/samples/'), createdAt: timestamp }),
   checkpoint: z.strictObject({ iteration, size: z.number().int().min(0), createdAt: timestamp }),

@@ -1,5 +1,6 @@
 // The job contract shared by the API and the worker: spec, status, the record kept in Redis, and the queue payload.
 import { z } from 'zod';
+import { getModel } from '../gan/models/registry.js';
 import { trainConfigSchema } from '../gan/train-config.js';
 import { displayNameSchema } from './text.js';
 
@@ -10,8 +11,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 export const isTerminal = (s: JobStatus): boolean => TERMINAL_STATUSES.includes(s);
 
-/** What a client may send to POST /jobs: the engine's hyperparameters plus a display name; all optional. */
-export const jobSpecSchema = trainConfigSchema.extend({
+/** Fields of a job that are not the engine's: a display name and checkpoint retention. */
+const jobFields = {
   name: displayNameSchema.max(200).optional(),
   keepCheckpoints: z
     .number()
@@ -23,7 +24,18 @@ export const jobSpecSchema = trainConfigSchema.extend({
       'Keep only the newest N checkpoints: older ones are deleted as new ones are written. Unset: the API records ' +
         'GANFORGE_DEFAULT_KEEP_CHECKPOINTS (5). One checkpoint of model gan holds both networks and both Adam states, about 24 MB.',
     ),
-}).strict();
+};
+
+/** Each member of a union of objects, extended with the same fields. */
+export type Extended<T extends readonly z.ZodObject[], E extends z.ZodRawShape> = {
+  -readonly [K in keyof T]: T[K] extends z.ZodObject<infer S, infer C> ? z.ZodObject<z.util.Extend<S, E>, C> : never;
+};
+export function extendEach<T extends readonly z.ZodObject[], E extends z.ZodRawShape>(options: T, fields: E): Extended<T, E> {
+  return options.map((o) => o.extend(fields)) as unknown as Extended<T, E>;
+}
+
+/** What a client may send to POST /jobs: one model's hyperparameters (keyed by `model`, default gan) plus job fields. */
+export const jobSpecSchema = z.discriminatedUnion('model', extendEach(trainConfigSchema.options, jobFields));
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 
@@ -36,11 +48,12 @@ export interface TrainJobData {
   spec: JobSpec;
 }
 
-export interface LossPoint {
-  iteration: number;
-  dLoss: number;
-  dAcc: number;
-  gLoss: number;
+/** One iteration's numbers, named by its model's metrics (metricNames). */
+export type LossPoint = { iteration: number } & Record<string, number>;
+
+/** The metric names of a model, in the order they are stored and written as CSV columns. */
+export function metricNames(model: string): readonly string[] {
+  return getModel(model).metrics;
 }
 
 export interface JobRecord {
@@ -51,7 +64,7 @@ export interface JobRecord {
   /** Completed iterations. */
   iteration: number;
   itPerSec: number | null;
-  latest: Omit<LossPoint, 'iteration'> | null;
+  latest: Record<string, number> | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;

@@ -1,4 +1,5 @@
 // The web dashboard: the page at `/` and its static files under `/ui/<version>/`, all addressed by relative URLs.
+import { MODELS } from '../gan/models/registry.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -29,12 +30,16 @@ const dashboardPlugin: FastifyPluginAsync = async (app) => {
 export default dashboardPlugin;
 
 /**
- * Fills in the asset base and the fields of the JSON Schema that POST /jobs validates against, so the form shows the
+ * Fills in the asset base and, per model, the fields of the JSON Schema that POST /jobs validates against, so the form shows the
  * API's own defaults and limits. `<` is escaped so no value can close the script element.
  */
 function renderIndex(template: string, base: string): string {
   // An empty registry inlines the schema instead of referring to it by its OpenAPI id.
-  const { properties } = z.toJSONSchema(createJobBodySchema, { io: 'input', metadata: z.registry() });
-  const json = JSON.stringify({ properties }).replace(/</g, '\\u003c');
+  // One entry per model (the members of the body's union): its fields with their defaults and limits, its metrics.
+  const models = MODELS.map((model, i) => {
+    const { properties } = z.toJSONSchema(createJobBodySchema.options[i]!, { io: 'input', metadata: z.registry() });
+    return { name: model.name, description: model.description, conditional: model.conditional, metrics: model.metrics, properties };
+  });
+  const json = JSON.stringify({ models }).replace(/</g, '\\u003c');
   return template.replaceAll('{{base}}', base).replace('{{jobSpecSchema}}', () => json);
 }

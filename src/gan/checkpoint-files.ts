@@ -99,24 +99,30 @@ function decodeExact(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], what
 }
 
 /**
- * Adam state: its moments (positional, as tfjs matches them to variables by order) plus the running beta powers,
- * which tfjs would otherwise recompute with pow() on restore and so lose bit-exactness.
+ * Optimizer state: its slots (positional, as tfjs matches them to variables by order: Adam's moments, RMSprop's mean
+ * squares and moments), plus Adam's running beta powers, which tfjs would otherwise recompute with pow() on restore
+ * and so lose bit-exactness.
  */
 interface AdamInternals {
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
 }
 
-export async function serializeOptimizers(optimizers: Record<string, tf.AdamOptimizer>): Promise<CheckpointFiles> {
+/** tfjs' optimizers answer instanceof by duck typing (any optimizer is an AdamOptimizer), so ask for the class name. */
+const isAdam = (opt: tf.Optimizer): boolean => opt.getClassName() === 'Adam';
+
+export async function serializeOptimizers(optimizers: Record<string, tf.Optimizer>): Promise<CheckpointFiles> {
   const named: { name: string; tensor: tf.Tensor }[] = [];
   const created: tf.Tensor[] = [];
   for (const [key, opt] of Object.entries(optimizers)) {
     const weights = await opt.getWeights();
     created.push(weights[0]!.tensor); // the iteration count, made fresh by getWeights; the rest are the live moments
     weights.forEach((w, i) => named.push({ name: `${key}/${String(i).padStart(5, '0')}`, tensor: w.tensor }));
-    const internals = opt as unknown as AdamInternals;
-    named.push({ name: `${key}/accBeta1`, tensor: internals.accBeta1 });
-    named.push({ name: `${key}/accBeta2`, tensor: internals.accBeta2 });
+    if (isAdam(opt)) {
+      const internals = opt as unknown as AdamInternals;
+      named.push({ name: `${key}/accBeta1`, tensor: internals.accBeta1 });
+      named.push({ name: `${key}/accBeta2`, tensor: internals.accBeta2 });
+    }
   }
   const { data, specs } = await tf.io.encodeWeights(named).finally(() => tf.dispose(created));
   return new Map([
@@ -125,7 +131,7 @@ export async function serializeOptimizers(optimizers: Record<string, tf.AdamOpti
   ]);
 }
 
-export async function restoreOptimizers(optimizers: Record<string, tf.AdamOptimizer>, files: CheckpointFiles): Promise<void> {
+export async function restoreOptimizers(optimizers: Record<string, tf.Optimizer>, files: CheckpointFiles): Promise<void> {
   const { weights: specs } = parseJsonFile<{ weights: tf.io.WeightsManifestEntry[] }>(files, OPTIMIZERS_FILES.manifest);
   const data = files.get(OPTIMIZERS_FILES.data);
   if (!data || !Array.isArray(specs)) throw new InvalidCheckpointError('optimizer state is missing');
@@ -136,6 +142,7 @@ export async function restoreOptimizers(optimizers: Record<string, tf.AdamOptimi
       if (own.length === 0) throw new InvalidCheckpointError(`no state for optimizer ${key}`);
       // setWeights makes variables that share the decoded tensors' data, so disposing those below is safe.
       await opt.setWeights(own.map((s) => ({ name: s.name, tensor: named[s.name]! })));
+      if (!isAdam(opt)) continue;
       const internals = opt as unknown as AdamInternals;
       const b1 = named[`${key}/accBeta1`];
       const b2 = named[`${key}/accBeta2`];

@@ -1,5 +1,8 @@
 // Counter-based randomness: every draw is a pure function of (seed, iteration, stream), so resuming needs no RNG state.
-export const STREAM = { batch: 1, noiseD: 2, noiseG: 3, sample: 4 } as const;
+export const STREAM = { batch: 1, noiseD: 2, noiseG: 3, sample: 4, labelsG: 5, alpha: 6, dropout: 7 } as const;
+
+/** The stream of critic step k (k = 0 is the stream itself): models with several D steps per iteration draw anew for each. */
+export const criticStream = (stream: number, k: number): number => stream + 16 * k;
 
 /** murmur3's 32-bit finaliser: a cheap, well-mixed hash step. */
 function fmix32(h: number): number {

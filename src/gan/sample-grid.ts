@@ -13,7 +13,16 @@ export interface SampleGridOptions {
   scale?: number;
   /** Separator width in px between tiles and around the border; default 2. */
   padding?: number;
+  /** Digits written left of each row (a conditional model's class); draws a margin for them. */
+  rowTitles?: string[];
 }
+
+/** A 3x5 pixel font for the digits of row titles, one string of 15 bits per digit, row by row. */
+const DIGITS = [
+  '111101101101111', '010110010010111', '111001111100111', '111001111001111', '101101111001001',
+  '111100111001111', '111100111101111', '111001010010010', '111101111101111', '111101111001111',
+];
+const TITLE_INK = 235;
 
 /** Target on-screen tile size used to pick the default scale. */
 const DEFAULT_TILE_PX = 112;
@@ -57,13 +66,33 @@ export function renderSampleGrid(images: Float32Array, opts: SampleGridOptions):
 
   const tileW = width * scale;
   const tileH = height * scale;
-  const png = new PNG({ width: cols * tileW + (cols + 1) * padding, height: rows * tileH + (rows + 1) * padding });
+  const titles = opts.rowTitles;
+  // A font pixel is a 14th of a tile's height: a digit is 3 x 5 of them, with one between digits.
+  const dot = Math.max(1, Math.floor(tileH / 14));
+  const longest = titles ? Math.max(...titles.map((t) => t.length)) : 0;
+  const margin = titles ? (longest * 4 + 1) * dot + padding : 0;
+  const png = new PNG({ width: margin + cols * tileW + (cols + 1) * padding, height: rows * tileH + (rows + 1) * padding });
   const out = png.data; // RGBA, row-major
   out.fill(SEPARATOR);
   for (let i = 3; i < out.length; i += 4) out[i] = 255;
 
+  titles?.forEach((title, row) => {
+    const y0 = padding + row * (tileH + padding) + Math.floor((tileH - 5 * dot) / 2);
+    [...title].forEach((ch, k) => {
+      const bits = DIGITS[ch.charCodeAt(0) - 48];
+      if (!bits) return;
+      for (let i = 0; i < 15; i++) {
+        if (bits[i] !== '1') continue;
+        const x = padding + dot + (k * 4 + (i % 3)) * dot;
+        const y = y0 + Math.floor(i / 3) * dot;
+        for (let dy = 0; dy < dot; dy++) {
+          for (let dx = 0; dx < dot; dx++) out.fill(TITLE_INK, ((y + dy) * png.width + x + dx) * 4, ((y + dy) * png.width + x + dx) * 4 + 3);
+        }
+      }
+    });
+  });
   for (let tile = 0; tile < rows * cols; tile++) {
-    const x0 = padding + (tile % cols) * (tileW + padding);
+    const x0 = margin + padding + (tile % cols) * (tileW + padding);
     const y0 = padding + Math.floor(tile / cols) * (tileH + padding);
     const base = tile * tileValues;
     for (let y = 0; y < tileH; y++) {

@@ -1,11 +1,12 @@
 // The GAN engine: builds a model from the registry, trains it on a dataset and reports through callbacks; no I/O of its own.
 import * as tf from '@tensorflow/tfjs';
 import { getModel } from './models/registry.js';
-import { trainStep, type StepModels } from './train-step.js';
-import { rngFor, normals, randomIndices, STREAM } from './rng.js';
+import type { GanModel, GridLayout, TrainableGan } from './models/model.js';
+import { IterationDraws } from './draws.js';
+import { rngFor, normals, STREAM } from './rng.js';
 import { renderSampleGrid } from './sample-grid.js';
 import { describeDataset, type Dataset } from './datasets/dataset.js';
-import type { TrainConfig } from './train-config.js';
+import { NON_TRAJECTORY_FIELDS, type TrainConfig } from './train-config.js';
 import { STATE_FILE } from '../contract/checkpoint-layout.js';
 import {
   CHECKPOINT_FORMAT,
@@ -20,14 +21,8 @@ import {
 } from './checkpoint-files.js';
 import { AppError } from '../errors.js';
 
-export interface IterationMetrics {
-  iteration: number;
-  /** Mean of the discriminator's losses on the real and the fake batch. */
-  dLoss: number;
-  /** Mean of the discriminator's accuracies on the two batches, as a fraction in [0, 1]. */
-  dAcc: number;
-  gLoss: number;
-}
+/** One iteration's numbers, named by the model's `metrics` (e.g. dLoss, dAcc, gLoss). */
+export type IterationMetrics = { iteration: number } & Record<string, number>;
 
 export interface TrainerEvents {
   onMetrics?(metrics: IterationMetrics): void | Promise<void>;
@@ -49,51 +44,51 @@ export class TrainingDivergedError extends AppError {
   readonly status = 500;
   readonly retry = 'permanent';
   constructor(readonly iteration: number, metrics: IterationMetrics) {
+    const values = Object.entries(metrics).filter(([k]) => k !== 'iteration').map(([k, v]) => `${k}=${v}`);
     super(
       `training diverged at iteration ${iteration}: non-finite loss or discriminator output ` +
-        `(dLoss=${metrics.dLoss}, gLoss=${metrics.gLoss}); try a lower learning rate`,
+        `(${values.join(', ')}); try a lower learning rate`,
     );
     this.name = 'TrainingDivergedError';
   }
 }
 
-/** Fields that shape the training trajectory: a checkpoint only resumes a run that agrees on all of them. */
-const TRAJECTORY_FIELDS = ['model', 'dataset', 'batchSize', 'latentDim', 'learningRate', 'beta1', 'beta2', 'seed'] as const;
+/** The dataset's class count: labels are 0 .. max. */
+function classCount(labels: Uint8Array): number {
+  let max = 0;
+  for (const l of labels) if (l > max) max = l;
+  return max + 1;
+}
 
 export class GanTrainer {
   private iterationsDone = 0;
   private readonly images: tf.Tensor4D;
-  private readonly ones: tf.Tensor2D;
-  private readonly zeros: tf.Tensor2D;
+  private readonly labels: tf.Tensor2D;
   private readonly imageShape: [number, number, number];
 
   private constructor(
     readonly config: TrainConfig,
     readonly dataset: Dataset,
-    private readonly models: StepModels & { dOptimizer: tf.AdamOptimizer; gOptimizer: tf.AdamOptimizer },
+    readonly model: GanModel,
+    readonly numClasses: number,
+    private readonly nets: TrainableGan,
   ) {
     this.imageShape = [dataset.height, dataset.width, dataset.channels];
     this.images = tf.tensor4d(dataset.images, [dataset.count, ...this.imageShape]);
-    this.ones = tf.ones([config.batchSize, 1]);
-    this.zeros = tf.zeros([config.batchSize, 1]);
+    this.labels = tf.tensor2d(Int32Array.from(dataset.labels), [dataset.count, 1], 'int32');
   }
 
   /** Builds a fresh run, or continues the one saved in `checkpoint`. */
   static async create(opts: { config: TrainConfig; dataset: Dataset; checkpoint?: CheckpointFiles }): Promise<GanTrainer> {
     const { config, dataset } = opts;
     if (dataset.count < 1) throw new Error(`dataset ${dataset.name} is empty`);
-    const { generator, discriminator } = getModel(config.model).build({
-      latentDim: config.latentDim,
-      imageShape: [dataset.height, dataset.width, dataset.channels],
-      seed: config.seed,
-    });
-    const adam = () => tf.train.adam(config.learningRate, config.beta1, config.beta2);
-    const trainer = new GanTrainer(config, dataset, {
-      generator,
-      discriminator,
-      dOptimizer: adam(),
-      gOptimizer: adam(),
-    });
+    const model = getModel(config.model);
+    const imageShape: [number, number, number] = [dataset.height, dataset.width, dataset.channels];
+    const shapeError = model.imageShapeError(imageShape);
+    if (shapeError) throw new Error(`model ${model.name} cannot train on ${dataset.name}: it ${shapeError}`);
+    const numClasses = classCount(dataset.labels);
+    const nets = model.create({ config, imageShape, numClasses });
+    const trainer = new GanTrainer(config, dataset, model, numClasses, nets);
     if (opts.checkpoint) {
       try {
         await trainer.restore(opts.checkpoint);
@@ -111,41 +106,32 @@ export class GanTrainer {
   }
 
   get generator(): tf.LayersModel {
-    return this.models.generator;
+    return this.nets.generator;
   }
 
   get discriminator(): tf.LayersModel {
-    return this.models.discriminator;
+    return this.nets.discriminator;
   }
 
   /** Runs the next iteration; throws TrainingDivergedError on a non-finite loss. */
   step(): IterationMetrics {
     const iteration = this.iterationsDone + 1;
-    const { seed, batchSize, latentDim } = this.config;
-    const indices = randomIndices(rngFor(seed, iteration, STREAM.batch), batchSize, this.dataset.count);
-    const noiseD = normals(rngFor(seed, iteration, STREAM.noiseD), batchSize * latentDim);
-    const noiseG = normals(rngFor(seed, iteration, STREAM.noiseG), batchSize * latentDim);
-
-    const inputs = tf.tidy(() => ({
-      real: tf.gather(this.images, tf.tensor1d(indices, 'int32')),
-      noiseD: tf.tensor2d(noiseD, [batchSize, latentDim]),
-      noiseG: tf.tensor2d(noiseG, [batchSize, latentDim]),
-    }));
+    const draws = new IterationDraws(this.config.seed, iteration, {
+      images: this.images,
+      labels: this.labels,
+      count: this.dataset.count,
+      numClasses: this.numClasses,
+      latentDim: this.config.latentDim,
+    });
     let r;
     try {
-      r = trainStep(this.models, { ...inputs, ones: this.ones, zeros: this.zeros });
+      r = this.nets.step(draws);
     } finally {
-      tf.dispose(inputs);
+      tf.dispose(draws.made);
     }
-    const metrics: IterationMetrics = {
-      iteration,
-      dLoss: 0.5 * (r.dLossReal + r.dLossFake),
-      dAcc: 0.5 * (r.dAccReal + r.dAccFake),
-      gLoss: r.gLoss,
-    };
-    if (!r.finite || !Number.isFinite(metrics.dLoss) || !Number.isFinite(metrics.gLoss)) {
-      throw new TrainingDivergedError(iteration, metrics);
-    }
+    const metrics: IterationMetrics = { iteration };
+    this.model.metrics.forEach((name, i) => (metrics[name] = r.values[i]!));
+    if (!r.finite || !r.values.every(Number.isFinite)) throw new TrainingDivergedError(iteration, metrics);
     this.iterationsDone = iteration;
     return metrics;
   }
@@ -175,34 +161,21 @@ export class GanTrainer {
 
   /** A PNG grid of fresh samples from G in inference mode; the noise is fixed by (seed, iteration). */
   sampleGrid(iteration = this.iterationsDone): Uint8Array {
-    const side = this.config.sampleGrid;
-    const n = side * side;
-    const noise = normals(rngFor(this.config.seed, iteration, STREAM.sample), n * this.config.latentDim);
-    const images = tf.tidy(() => {
-      const z = tf.tensor2d(noise, [n, this.config.latentDim]);
-      return this.models.generator.apply(z, { training: false }) as tf.Tensor;
+    return renderGeneratorGrid(this.nets.generator, this.model, {
+      side: this.config.sampleGrid,
+      numClasses: this.numClasses,
+      latentDim: this.config.latentDim,
+      imageShape: this.imageShape,
+      noise: (n) => normals(rngFor(this.config.seed, iteration, STREAM.sample), n * this.config.latentDim),
     });
-    try {
-      const [height, width, channels] = this.imageShape;
-      return renderSampleGrid(images.dataSync() as Float32Array, {
-        count: n,
-        height,
-        width,
-        channels: channels as 1 | 3,
-        rows: side,
-        cols: side,
-      });
-    } finally {
-      images.dispose();
-    }
   }
 
   /** The full training state: both models (layers format), both optimisers, the iteration; state.json last. */
   async checkpoint(): Promise<CheckpointFiles> {
     const files: CheckpointFiles = new Map([
-      ...(await serializeModel(this.models.generator, 'generator')),
-      ...(await serializeModel(this.models.discriminator, 'discriminator')),
-      ...(await serializeOptimizers({ d: this.models.dOptimizer, g: this.models.gOptimizer })),
+      ...(await serializeModel(this.nets.generator, 'generator')),
+      ...(await serializeModel(this.nets.discriminator, 'discriminator')),
+      ...(await serializeOptimizers(this.nets.optimizers)),
     ]);
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
@@ -222,24 +195,85 @@ export class GanTrainer {
     if (!Number.isInteger(state.iteration) || state.iteration < 0) {
       throw new InvalidCheckpointError(`bad iteration ${state.iteration}`);
     }
-    for (const field of TRAJECTORY_FIELDS) {
-      if (state.config?.[field] !== this.config[field]) {
+    // Every field but the schedule shapes the trajectory; a checkpoint of a job from before there were several models has model gan.
+    const saved: Record<string, unknown> = { ...state.config, model: state.config?.model ?? 'gan' };
+    const current = this.config as Record<string, unknown>;
+    for (const field of new Set([...Object.keys(saved), ...Object.keys(current)])) {
+      if ((NON_TRAJECTORY_FIELDS as readonly string[]).includes(field)) continue;
+      if (saved[field] !== current[field]) {
         throw new InvalidCheckpointError(
-          `it was made with ${field}=${JSON.stringify(state.config?.[field])}, this run has ${JSON.stringify(this.config[field])}`,
+          `it was made with ${field}=${JSON.stringify(saved[field])}, this run has ${JSON.stringify(current[field])}`,
         );
       }
     }
-    restoreModelWeights(this.models.generator, files, 'generator');
-    restoreModelWeights(this.models.discriminator, files, 'discriminator');
-    await restoreOptimizers({ d: this.models.dOptimizer, g: this.models.gOptimizer }, files);
+    restoreModelWeights(this.nets.generator, files, 'generator');
+    restoreModelWeights(this.nets.discriminator, files, 'discriminator');
+    await restoreOptimizers(this.nets.optimizers, files);
     this.iterationsDone = state.iteration;
   }
 
   dispose(): void {
-    tf.dispose([this.images, this.ones, this.zeros]);
-    this.models.generator.dispose();
-    this.models.discriminator.dispose();
-    this.models.dOptimizer.dispose();
-    this.models.gOptimizer.dispose();
+    tf.dispose([this.images, this.labels]);
+    this.nets.dispose();
+    this.nets.generator.dispose();
+    this.nets.discriminator.dispose();
+    for (const o of Object.values(this.nets.optimizers)) o.dispose();
   }
+}
+
+/**
+ * A model's sample grid from a generator: its layout (one row per class for a conditional model, or every tile of
+ * `label`), noise for each tile. Shared by the trainer's samples and the API's generate.png.
+ */
+export function renderGeneratorGrid(
+  generator: tf.LayersModel,
+  model: GanModel,
+  opts: {
+    side: number;
+    numClasses: number;
+    latentDim: number;
+    imageShape: [number, number, number];
+    noise: (n: number) => Float32Array;
+    label?: number;
+    count?: number;
+  },
+): Uint8Array {
+  const layout =
+    opts.count !== undefined
+      ? squareLayout(opts.count, model.conditional ? (opts.label ?? 'cycle') : undefined, opts.numClasses)
+      : model.gridLayout(opts.side, opts.numClasses);
+  const n = layout.rows * layout.cols;
+  const noise = opts.noise(n);
+  const images = tf.tidy(() => {
+    const z = tf.tensor2d(noise, [n, opts.latentDim]);
+    if (!model.conditional) return generator.apply(z, { training: false }) as tf.Tensor;
+    const labels = layout.labels ?? Array.from({ length: n }, () => opts.label ?? 0);
+    return generator.apply([z, tf.tensor2d(labels, [n, 1], 'int32')], { training: false }) as tf.Tensor;
+  });
+  try {
+    const [height, width, channels] = opts.imageShape;
+    return renderSampleGrid(images.dataSync() as Float32Array, {
+      count: n,
+      height,
+      width,
+      channels: channels as 1 | 3,
+      rows: layout.rows,
+      cols: layout.cols,
+      rowTitles: layout.rowTitles,
+    });
+  } finally {
+    images.dispose();
+  }
+}
+
+/**
+ * `count` tiles in a full grid, as square as divisors allow (16 -> 4x4, 10 -> 2x5, a prime p -> 1xp); for a
+ * conditional model every tile of `label`, or the classes in turn.
+ */
+function squareLayout(count: number, label: number | 'cycle' | undefined, numClasses: number): GridLayout {
+  let cols = Math.ceil(Math.sqrt(count));
+  while (count % cols !== 0) cols++;
+  const rows = count / cols;
+  if (label === undefined) return { rows, cols };
+  return { rows, cols, labels: Array.from({ length: count }, (_, i) => (label === 'cycle' ? i % numClasses : label)) };
 }

@@ -1,9 +1,8 @@
-// Every iteration's losses, packed as three float32 (12 bytes) at a fixed offset: idempotent rewrites, cheap paging.
+// Every iteration's metrics, packed as one float32 per metric name (12 bytes for gan) at a fixed offset: idempotent rewrites, cheap paging.
 import type { Redis } from 'ioredis';
 import { redisKeys, type RedisKeys } from '../contract/keys.js';
 import type { LossPoint } from '../contract/job.js';
 
-const BYTES = 12;
 
 export interface MetricsQuery {
   /** Exclusive: points after this iteration. */
@@ -21,14 +20,15 @@ export class MetricsStore {
   }
 
   /** Writes points at their iteration's slot: writing an iteration twice leaves one point, never a duplicate. */
-  async write(jobId: string, points: LossPoint[]): Promise<void> {
+  async write(jobId: string, names: readonly string[], points: LossPoint[]): Promise<void> {
     if (points.length === 0) return;
+    const BYTES = 4 * names.length;
     const pipe = this.redis.pipeline();
     let start = 0;
     // Consecutive iterations go in one SETRANGE.
     for (let i = 1; i <= points.length; i++) {
       if (i === points.length || points[i]!.iteration !== points[i - 1]!.iteration + 1) {
-        pipe.setrange(this.keys.metrics(jobId), (points[start]!.iteration - 1) * BYTES, pack(points.slice(start, i)));
+        pipe.setrange(this.keys.metrics(jobId), (points[start]!.iteration - 1) * BYTES, pack(names, points.slice(start, i)));
         start = i;
       }
     }
@@ -36,7 +36,13 @@ export class MetricsStore {
   }
 
   /** Reads up to `recorded` iterations (the job's completed iteration count; later bytes may be stale after a resume). */
-  async read(jobId: string, recorded: number, q: MetricsQuery): Promise<{ points: LossPoint[]; nextSince: number | null }> {
+  async read(
+    jobId: string,
+    names: readonly string[],
+    recorded: number,
+    q: MetricsQuery,
+  ): Promise<{ points: LossPoint[]; nextSince: number | null }> {
+    const BYTES = 4 * names.length;
     const from = q.since + 1;
     const to = Math.min(recorded, q.since + q.limit * q.every);
     if (to < from) return { points: [], nextSince: null };
@@ -47,28 +53,23 @@ export class MetricsStore {
     for (let w = 0; w * q.every < n; w++) {
       const lo = w * q.every;
       const hi = Math.min(n, lo + q.every);
-      let d = 0;
-      let a = 0;
-      let g = 0;
+      const sums = names.map(() => 0);
       for (let i = lo; i < hi; i++) {
-        d += view.getFloat32(i * BYTES, true);
-        a += view.getFloat32(i * BYTES + 4, true);
-        g += view.getFloat32(i * BYTES + 8, true);
+        for (let k = 0; k < names.length; k++) sums[k]! += view.getFloat32(i * BYTES + 4 * k, true);
       }
       const m = hi - lo;
-      points.push({ iteration: from + hi - 1, dLoss: d / m, dAcc: a / m, gLoss: g / m });
+      const point: LossPoint = { iteration: from + hi - 1 };
+      names.forEach((name, k) => (point[name] = sums[k]! / m));
+      points.push(point);
     }
     const last = from + n - 1;
     return { points, nextSince: last < recorded ? last : null };
   }
 }
 
-function pack(points: LossPoint[]): Buffer {
-  const buf = Buffer.alloc(points.length * BYTES);
-  points.forEach((p, i) => {
-    buf.writeFloatLE(p.dLoss, i * BYTES);
-    buf.writeFloatLE(p.dAcc, i * BYTES + 4);
-    buf.writeFloatLE(p.gLoss, i * BYTES + 8);
-  });
+function pack(names: readonly string[], points: LossPoint[]): Buffer {
+  const bytes = 4 * names.length;
+  const buf = Buffer.alloc(points.length * bytes);
+  points.forEach((p, i) => names.forEach((name, k) => buf.writeFloatLE(p[name]!, i * bytes + 4 * k)));
   return buf;
 }

@@ -3,7 +3,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { MetricsStore } from '../jobs/metrics-store.js';
 import type { EventLog } from '../jobs/event-log.js';
 import type { ArtifactIndex } from '../jobs/artifact-index.js';
-import type { LossPoint } from '../contract/job.js';
+import { metricNames, type LossPoint } from '../contract/job.js';
 import type { TrainerEvents } from '../gan/trainer.js';
 import { StoredBytesQuotaError, formatBytes } from '../jobs/quota.js';
 
@@ -59,6 +59,8 @@ export class JobReporter {
     /** The job's keepCheckpoints: older checkpoints are deleted after each new one. */
     private readonly keepCheckpoints?: number,
     private readonly limits: ReporterLimits = { project: 'default', deadline: null },
+    /** The job's model's metric names. */
+    private readonly names: readonly string[] = metricNames('gan'),
   ) {
     this.rateFrom = { at: Date.now(), iteration: startIteration };
   }
@@ -68,7 +70,9 @@ export class JobReporter {
       onMetrics: async (m) => {
         if (this.stepFrom !== null) this.deps.activity.observeStep((performance.now() - this.stepFrom) / 1000);
         // Stored as float32 (metrics-store); rounded here so the live stream, `latest` and the history agree exactly.
-        this.buffer.push({ iteration: m.iteration, dLoss: Math.fround(m.dLoss), dAcc: Math.fround(m.dAcc), gLoss: Math.fround(m.gLoss) });
+        const point: LossPoint = { iteration: m.iteration };
+        for (const name of this.names) point[name] = Math.fround(m[name]!);
+        this.buffer.push(point);
         if (Date.now() - this.lastFlush >= FLUSH_MS || m.iteration === this.iterations) await this.flush();
         this.stepFrom = performance.now();
       },
@@ -123,11 +127,11 @@ export class JobReporter {
       this.rateFrom = { at: now, iteration: last.iteration };
     }
     this.deps.activity.progress(this.jobId, last.iteration, this.itPerSec);
-    await this.deps.metrics.write(this.jobId, points);
+    await this.deps.metrics.write(this.jobId, this.names, points);
     const exists = await this.deps.jobs.updateIfExists(this.jobId, {
       iteration: last.iteration,
       itPerSec: this.itPerSec,
-      latest: { dLoss: last.dLoss, dAcc: last.dAcc, gLoss: last.gLoss },
+      latest: Object.fromEntries(this.names.map((name) => [name, last[name]!])),
     });
     if (!exists) {
       this.stopReason = 'deleted';

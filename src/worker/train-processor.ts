@@ -6,7 +6,7 @@ import { GanTrainer } from '../gan/trainer.js';
 import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
 import { loadDataset, type DatasetDirs } from '../gan/datasets/index.js';
 import type { DatasetName } from '../gan/train-config.js';
-import { isTerminal, type JobStatus, type TrainJobData } from '../contract/job.js';
+import { isTerminal, metricNames, type JobStatus, type TrainJobData } from '../contract/job.js';
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
 import { isPermanent } from './retry-policy.js';
@@ -98,7 +98,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints, {
         project: record.project ?? DEFAULT_PROJECT,
         deadline: maxRuntime > 0 ? startedAt + maxRuntime * 1000 : null,
-      });
+      }, metricNames(spec.model));
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;

@@ -1,4 +1,5 @@
 // Samples (PNG, ETag, 304), checkpoints, the generator (tf.loadLayersModel over HTTP), and checkpoint archives (tar).
+import { metricNames } from '../../src/contract/job.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -181,7 +182,7 @@ describe('checkpoint archives', () => {
   before(async () => {
     id = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: { name: 'Crème brûlée / "v2"', iterations: 30_000 } })).id;
     // Past the checkpoint too: those rows are not the checkpoint's and stay out of its metrics.csv.
-    await t.app.infra.metrics.write(id, Array.from({ length: 25_010 }, (_, i) => point(i + 1)));
+    await t.app.infra.metrics.write(id, metricNames('gan'), Array.from({ length: 25_010 }, (_, i) => point(i + 1)));
     written = new Map([
       [10, files(10)],
       [25_000, files(25_000)],

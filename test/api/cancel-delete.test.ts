@@ -1,4 +1,5 @@
 // POST /jobs/:id/cancel and DELETE /jobs/:id: queue removal, the worker-lock fallback, 409s, cleanup of everything.
+import { metricNames } from '../../src/contract/job.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -79,7 +80,7 @@ test('cancelling a finished job is 409', async () => {
 test('deleting a finished job removes its queue entry, records and artifacts; then 404', async () => {
   const id = await createJob();
   await t.app.infra.jobs.update(id, { status: 'completed', iteration: 2 });
-  await t.app.infra.metrics.write(id, [{ iteration: 1, dLoss: 1, dAcc: 0.5, gLoss: 2 }]);
+  await t.app.infra.metrics.write(id, metricNames('gan'), [{ iteration: 1, dLoss: 1, dAcc: 0.5, gLoss: 2 }]);
   await t.app.infra.events.append(id, 'status', { status: 'completed', error: null });
   const sample = await t.app.infra.artifacts.addSample(id, 1, new Uint8Array([137, 80, 78, 71]));
   await t.app.infra.artifacts.addCheckpoint(id, 2, new Map([['state.json', new TextEncoder().encode('{}')]]));

@@ -1,5 +1,6 @@
 // Property-based fuzzing of every route through app.inject: never a 5xx, every 4xx a matching problem document, nothing
 // served from outside the artifact store. FUZZ_RUNS and FUZZ_SEED (printed by fast-check on failure) replay a run.
+import { metricNames } from '../../src/contract/job.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -113,7 +114,7 @@ before(async () => {
   const create = async () => JSON.parse((await t.app.inject({ method: 'POST', url: '/jobs', payload: { iterations: 100 } })).body).id as string;
   known.done = await create();
   known.live = await create();
-  await metrics.write(known.done, Array.from({ length: 50 }, (_, i) => ({ iteration: i + 1, dLoss: 0.5, dAcc: 0.5, gLoss: 1 })));
+  await metrics.write(known.done, metricNames('gan'), Array.from({ length: 50 }, (_, i) => ({ iteration: i + 1, dLoss: 0.5, dAcc: 0.5, gLoss: 1 })));
   const image = new PNG({ width: 2, height: 2 });
   known.sample = (await artifacts.addSample(known.done, 10, new Uint8Array(PNG.sync.write(image)))).id;
   const model = { format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] };

@@ -1,4 +1,5 @@
 // GET /jobs/:id/metrics: paging by since/limit, averaging with every, CSV by ?format=csv or Accept, recorded-only reads.
+import { metricNames } from '../../src/contract/job.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LossPoint } from '../../src/contract/job.js';
@@ -13,7 +14,7 @@ before(async () => {
   t = await startTestApp();
   id = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: { iterations: 100 } })).id;
   // As a worker would: points written, then the completed iteration count recorded (points 11-12 are not yet).
-  await t.app.infra.metrics.write(id, Array.from({ length: 12 }, (_, i) => point(i + 1)));
+  await t.app.infra.metrics.write(id, metricNames('gan'), Array.from({ length: 12 }, (_, i) => point(i + 1)));
   await t.app.infra.jobs.update(id, { status: 'running', iteration: 10 });
 });
 after(() => t.close());
@@ -27,7 +28,7 @@ test('pages through recorded points with since and limit', async () => {
   assert.deepEqual(rest.points, [5, 6, 7, 8, 9, 10].map(point));
   assert.equal(rest.nextSince, null);
   const none = body(await t.app.inject({ method: 'GET', url: `/jobs/${id}/metrics?since=10` }));
-  assert.deepEqual(none, { jobId: id, points: [], nextSince: null });
+  assert.deepEqual(none, { jobId: id, names: ['dLoss', 'dAcc', 'gLoss'], points: [], nextSince: null });
 });
 
 test('every averages windows of iterations', async () => {
@@ -53,7 +54,7 @@ test('CSV with ?format=csv or Accept: text/csv', async () => {
 
 test('a diverged loss is null in JSON and NaN in CSV', async () => {
   const other = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} })).id;
-  await t.app.infra.metrics.write(other, [{ iteration: 1, dLoss: Number.NaN, dAcc: 0.5, gLoss: Number.POSITIVE_INFINITY }]);
+  await t.app.infra.metrics.write(other, metricNames('gan'), [{ iteration: 1, dLoss: Number.NaN, dAcc: 0.5, gLoss: Number.POSITIVE_INFINITY }]);
   await t.app.infra.jobs.update(other, { iteration: 1, latest: { dLoss: Number.NaN, dAcc: 0.5, gLoss: 1 } });
   const json = await t.app.inject({ method: 'GET', url: `/jobs/${other}/metrics` });
   assert.equal(json.statusCode, 200);
@@ -65,5 +66,5 @@ test('a diverged loss is null in JSON and NaN in CSV', async () => {
 
 test('a job with no metrics yet has no points', async () => {
   const other = body(await t.app.inject({ method: 'POST', url: '/jobs', payload: {} })).id;
-  assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${other}/metrics` })), { jobId: other, points: [], nextSince: null });
+  assert.deepEqual(body(await t.app.inject({ method: 'GET', url: `/jobs/${other}/metrics` })), { jobId: other, names: ['dLoss', 'dAcc', 'gLoss'], points: [], nextSince: null });
 });

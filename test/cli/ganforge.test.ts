@@ -263,3 +263,26 @@ test('API errors are one line and exit 1; bad usage is one line and exits 2; nev
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--checkpoint-interval N/);
 });
+
+test('a cgan job trained by the worker; generate writes the grid of a chosen digit, refusals in one line', async () => {
+  const submitted = await ganforge(['submit', '--model', 'cgan', '--iterations', '3', '--batch-size', '8', '--checkpoint-interval', '3', '--seed', '2']);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const id = submitted.stdout.trim();
+  const watched = await ganforge(['watch', id]);
+  assert.equal(watched.code, 0, watched.stdout + watched.stderr);
+  assert.match(watched.stdout, /D .*acc .*G /);
+
+  const file = path.join(dataDir, 'seven.png');
+  const made = await ganforge(['generate', id, '--label', '7', '--n', '4', '--seed', '1', '--out', file]);
+  assert.equal(made.code, 0, made.stderr);
+  const png = await fs.readFile(file);
+  assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+
+  const out = await ganforge(['generate', id, '--label', '10', '--out', file]);
+  assert.equal(out.code, 1);
+  assert.equal(out.stderr.trim().split('\n').length, 1, out.stderr);
+  assert.match(out.stderr, /--label/);
+  const stray = await ganforge(['submit', '--model', 'cgan', '--clip-value', '0.1']);
+  assert.equal(stray.code, 1);
+  assert.match(stray.stderr, /--clip-value/);
+});

@@ -1,4 +1,5 @@
 // Tests the CLI's run directory: checkpoint round-trip and atomicity, latest-checkpoint lookup, samples, metrics.csv.
+import { metricNames } from '../../src/contract/job.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -95,7 +96,7 @@ test('sample PNG is written under samples/<iteration>.png', () =>
 test('metrics.csv: buffered rows, flushed before a checkpoint, full precision', () =>
   withOutDir(async (out) => {
     const csv = join(out, 'metrics.csv');
-    const metrics = await MetricsCsvWriter.open(out);
+    const metrics = await MetricsCsvWriter.open(out, metricNames('gan'));
     metrics.append({ iteration: 1, dLoss: 0.1 + 0.2, dAcc: 0.5, gLoss: 1 / 3 });
     assert.equal(await readFile(csv, 'utf8'), 'iteration,dLoss,dAcc,gLoss\n', 'not written before a flush');
     await writeCheckpoint(out, 1, checkpoint(1), metrics);
@@ -110,7 +111,7 @@ test('metrics.csv: resuming from iteration k drops later rows and a torn last li
   withOutDir(async (out) => {
     const csv = join(out, 'metrics.csv');
     await writeFile(csv, 'iteration,dLoss,dAcc,gLoss\n1,0.5,0.5,0.7\n2,0.4,0.6,0.8\n3,0.3,0.7,0.9\n4,0.2,0.8');
-    const metrics = await MetricsCsvWriter.open(out, { resumeFrom: 2 });
+    const metrics = await MetricsCsvWriter.open(out, metricNames('gan'), { resumeFrom: 2 });
     assert.equal(await readFile(csv, 'utf8'), 'iteration,dLoss,dAcc,gLoss\n1,0.5,0.5,0.7\n2,0.4,0.6,0.8\n');
     metrics.append({ iteration: 3, dLoss: 0.25, dAcc: 0.75, gLoss: 1 });
     await metrics.close();
@@ -124,11 +125,11 @@ test('metrics.csv: resuming from iteration k drops later rows and a torn last li
 test('metrics.csv: resuming without a file starts one; a fresh run replaces an old file; a foreign file is refused', () =>
   withOutDir(async (out) => {
     const csv = join(out, 'metrics.csv');
-    await (await MetricsCsvWriter.open(out, { resumeFrom: 5 })).close();
+    await (await MetricsCsvWriter.open(out, metricNames('gan'), { resumeFrom: 5 })).close();
     assert.equal(await readFile(csv, 'utf8'), 'iteration,dLoss,dAcc,gLoss\n');
     await writeFile(csv, 'iteration,dLoss,dAcc,gLoss\n1,1,1,1\n');
-    await (await MetricsCsvWriter.open(out)).close();
+    await (await MetricsCsvWriter.open(out, metricNames('gan'))).close();
     assert.equal(await readFile(csv, 'utf8'), 'iteration,dLoss,dAcc,gLoss\n');
     await writeFile(csv, 'epoch,loss\n1,2\n');
-    await assert.rejects(MetricsCsvWriter.open(out, { resumeFrom: 1 }), /unexpected header/);
+    await assert.rejects(MetricsCsvWriter.open(out, metricNames('gan'), { resumeFrom: 1 }), /unexpected header/);
   }));

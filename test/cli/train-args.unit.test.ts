@@ -135,3 +135,24 @@ test('malformed command lines', () => {
   assert.match(usageError(['--out', '--resume']), /^--out: missing value/);
   assert.equal(usageError(['--out', 'x', '--resume=yes']), '--resume: takes no value');
 });
+
+test('--model picks the model and its defaults; an option of another model is one line naming the flag and its models', () => {
+  const wgan = parseTrainArgs(['--out', 'x', '--model', 'wgan', '--n-critic', '3']);
+  assert.ok(!wgan.help);
+  assert.equal(wgan.config.model, 'wgan');
+  assert.deepEqual(
+    [(wgan.config as { nCritic: number }).nCritic, wgan.config.learningRate, (wgan.config as { clipValue: number }).clipValue],
+    [3, 0.00005, 0.01],
+  );
+  assert.throws(() => parseTrainArgs(['--out', 'x', '--clip-value', '0.1']), /^UsageError: --clip-value: not an option of model gan; it belongs to wgan$/);
+  assert.throws(() => parseTrainArgs(['--out', 'x', '--model', 'wgan', '--beta1', '0.5']), /--beta1: not an option of model wgan; it belongs to gan, dcgan, cgan, lsgan/);
+  assert.throws(() => parseTrainArgs(['--out', 'x', '--model', 'biggan']), /--model: must be one of gan, dcgan, cgan, lsgan, wgan, wgan-gp, got "biggan"/);
+  assert.throws(() => parseTrainArgs(['--out', 'x', '--model', 'wgan-gp', '--gp-weight=-1']), /--gp-weight: must be a number between 0 and 1000/);
+});
+
+test("a wgan-gp spec's trainer flags parse back to the same config (the resume command of its checkpoint archives)", () => {
+  const config = trainConfig({ model: 'wgan-gp', nCritic: 3, gpWeight: 5, seed: 7 });
+  const args = parseOk(['--out', 'x', ...trainFlags(config)]);
+  assert.deepEqual(args.config, config);
+  assert.ok(trainFlags(config).includes('--gp-weight'));
+});

@@ -85,6 +85,17 @@ test('a job from the form: field errors, live chart, samples with a slider, chec
   assert.equal(await page.inputValue('#field-iterations'), '30000');
   assert.equal(await page.inputValue('#field-batchSize'), '128');
   assert.match(await page.textContent('#hint-batchSize') ?? '', /default 128 · 1 – 1,024/);
+  // Each model brings its own options and defaults; the common fields keep what was typed.
+  await page.fill('#field-iterations', '500');
+  await page.selectOption('#field-model', 'wgan');
+  assert.equal(await page.inputValue('#field-learningRate'), '0.00005');
+  assert.equal(await page.inputValue('#field-nCritic'), '5');
+  assert.equal(await page.locator('#field-beta1').count(), 0);
+  assert.equal(await page.inputValue('#field-iterations'), '500');
+  await page.selectOption('#field-model', 'gan');
+  assert.equal(await page.inputValue('#field-beta1'), '0.5');
+  assert.equal(await page.locator('#field-nCritic').count(), 0);
+  await page.fill('#field-iterations', '30000');
 
   // A value the API rejects: its message appears next to the field, and nothing is created.
   await page.fill('#field-batchSize', '5000');
@@ -144,6 +155,14 @@ test('a job from the form: field errors, live chart, samples with a slider, chec
   assert.match((await page.textContent('.meta')) ?? '', /backend wasm/);
   assert.match((await page.textContent('.meta')) ?? '', /dataset mnist/);
   assert.equal(await page.textContent('dl.spec dd[data-key=batchSize]'), '16');
+  // Generate: a fresh grid from the saved generator; this gan job has no digit to choose.
+  assert.equal(await page.locator('#generate-label').count(), 0);
+  await page.fill('#generate-count', '4');
+  await page.locator('[data-action=generate]').click();
+  await page.waitForFunction(() => (document.querySelector('img.generated') as HTMLImageElement | null)?.naturalWidth === 2 * 112 + 3 * 2);
+  await page.fill('#generate-count', '65');
+  await page.locator('[data-action=generate]').click();
+  await page.locator('.generate .field-error').filter({ hasText: /n/ }).waitFor();
   await shot('job-completed');
 
   await page.getByRole('link', { name: '← All jobs' }).click();

@@ -144,7 +144,7 @@ test('operations: health, readiness, the document, docs, Prometheus, workers, an
   assert.match(metrics.text, /ganforge_workers/);
   await waitUntil(async () => {
     const r = await call('GET', '/workers');
-    return r.status === 200 && r.json.workers.some((w: { backend: { name: string } }) => w.backend.name === 'wasm');
+    return r.status === 200 && r.json.workers.some((w: { backend: { name: string } }) => /^wasm(\+|$)/.test(w.backend.name));
   }, 30_000, 'the worker to be listed');
 
   // Not operations of the document: the docs UI, and a route that does not exist (still a problem document).
@@ -285,6 +285,12 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal((await call('GET', `/jobs/${a}/generator/weights.bin?iteration=20`)).status, 200);
   assert.equal((await call('GET', `/jobs/${a}/generator/weights.bin?iteration=-1`)).status, 400);
   assert.equal((await call('GET', `/jobs/${unknownId()}/generator/weights.bin`)).status, 404);
+  // A fresh grid from the generator: the same seed, the same bytes; a label is for conditional models only.
+  const grid = await call('GET', `/jobs/${a}/generate.png?n=4&seed=5`);
+  assert.equal(grid.status, 200);
+  assert.deepEqual((await call('GET', `/jobs/${a}/generate.png?n=4&seed=5&iteration=20`)).bytes.length > 0, true);
+  assert.equal((await call('GET', `/jobs/${a}/generate.png?label=3`)).status, 400);
+  assert.equal((await call('GET', `/jobs/${a}/generate.png?n=1000`)).status, 400);
 
   // Listing: filters, every page by cursor, bad queries.
   assert.ok((await call('GET', '/jobs?status=completed')).json.jobs.some((j: { id: string }) => j.id === a));

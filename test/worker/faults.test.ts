@@ -1,4 +1,5 @@
 // Real faults against real worker processes: SIGKILL mid-job resumes exactly; SIGTERM hands the job back at once.
+import { metricNames } from '../../src/contract/job.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
@@ -55,8 +56,8 @@ const finished = (id: string) => jobEnded(jobs, id, 180_000);
 const reached = (id: string, iteration: number) =>
   waitUntil(async () => ((await jobs.get(id))?.iteration ?? 0) >= iteration, 120_000, `iteration ${iteration}`);
 
-async function outcome(id: string, r: JobRecord) {
-  const { points } = await metrics.read(id, r.iteration, { since: 0, limit: 10_000, every: 1 });
+async function outcome(id: string, r: JobRecord, model = 'gan') {
+  const { points } = await metrics.read(id, metricNames(model), r.iteration, { since: 0, limit: 10_000, every: 1 });
   const last = await index.getCheckpoint(id);
   const files = await index.readCheckpoint(last!);
   return { points, weights: Buffer.from(files.get('generator/weights.bin')!), dWeights: Buffer.from(files.get('discriminator/weights.bin')!) };
@@ -174,4 +175,32 @@ test('a job killed three times still completes, bit-identical to the uninterrupt
   assert.deepEqual(got.points, reference.points);
   assert.ok(got.weights.equals(reference.weights));
   await stopProcess(w);
+});
+
+test('every other model: SIGKILL mid-job resumes bit for bit, metrics and weights, as an uninterrupted run', async () => {
+  const models = ['dcgan', 'cgan', 'lsgan', 'wgan', 'wgan-gp'];
+  const specOf = (model: string): JobSpecInput =>
+    ({ model, iterations: 40, batchSize: 4, sampleInterval: 40, checkpointInterval: 10, seed: 4, ...(model.startsWith('wgan') ? { nCritic: 2 } : {}) }) as JobSpecInput;
+  let w = startWorker();
+  await w.waitFor(/worker ready/);
+  const references: Record<string, Awaited<ReturnType<typeof outcome>>> = {};
+  for (const model of models) {
+    const id = await submitJob(jobs, queue, specOf(model));
+    const r = await finished(id);
+    assert.equal(r.status, 'completed', `${model}: ${r.error}`);
+    references[model] = await outcome(id, r, model);
+    assert.equal(references[model]!.points.length, 40);
+  }
+  for (const model of models) {
+    const id = await submitJob(jobs, queue, specOf(model));
+    await reached(id, 15);
+    await stopProcess(w, 'SIGKILL');
+    assert.ok(((await jobs.get(id))?.iteration ?? 0) < 40, `${model} was killed before it finished`);
+    w = startWorker();
+    await w.waitFor(/worker ready/);
+    const r = await finished(id);
+    assert.equal(r.status, 'completed', `${model}: ${r.error}`);
+    assert.deepEqual(await outcome(id, r, model), references[model], model);
+  }
+  assert.equal(await stopProcess(w), 0);
 });

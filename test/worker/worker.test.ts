@@ -14,6 +14,7 @@ import { EventLog } from '../../src/jobs/event-log.js';
 import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
 import { createTrainQueue } from '../../src/jobs/train-queue.js';
+import { metricNames } from '../../src/contract/job.js';
 
 const prefix = uniquePrefix('worker');
 const redis = connect();
@@ -40,7 +41,7 @@ test('a worker trains a job: 60 metric points, 3 samples, the newest 2 of 3 chec
     assert.match(done.backend ?? '', /^wasm(\+openblas)?$/, 'the provider label: wasm+openblas when the native kernels are built');
     assert.equal(done.dataset?.name, 'mnist');
 
-    const { points } = await new MetricsStore(redis, prefix).read(id, done.iteration, { since: 0, limit: 1000, every: 1 });
+    const { points } = await new MetricsStore(redis, prefix).read(id, metricNames('gan'), done.iteration, { since: 0, limit: 1000, every: 1 });
     assert.deepEqual(points.map((p) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
     const index = new ArtifactIndex(redis, prefix, new FsArtifactStore(dataDir));
     const events = await new EventLog(redis, prefix).read(id, '0', { count: 10_000 });

@@ -10,6 +10,7 @@ import { quotaLimits } from '../../jobs/quota.js';
 import { SessionStore } from '../../jobs/session-store.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
+import { GenerateService } from '../services/generate-service.js';
 import { HealthService } from '../services/health-service.js';
 import { IdempotencyService } from '../services/idempotency-service.js';
 import { JobsService } from '../services/jobs-service.js';
@@ -25,6 +26,7 @@ export interface Services {
   jobs: JobsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
+  generate: GenerateService;
   events: EventFollower;
   health: HealthService;
   idempotency: IdempotencyService;
@@ -52,6 +54,7 @@ export default fp(
     // Often enough that a job outlives its retention by at most a tenth of it (at least a minute between sweeps).
     retention?.start(Math.min(3_600_000, Math.max(60_000, retentionMs / 10)));
     app.addHook('onClose', async () => retention?.stop());
+    const artifactsService = new ArtifactsService({ jobs, index: artifacts, store, metrics });
     app.decorate('services', {
       retention,
       quota,
@@ -69,7 +72,8 @@ export default fp(
       }),
       jobs,
       metrics: new MetricsService({ jobs, metrics }),
-      artifacts: new ArtifactsService({ jobs, index: artifacts, store, metrics }),
+      artifacts: artifactsService,
+      generate: new GenerateService({ jobs, artifacts: artifactsService }),
       events: new EventFollower({ jobs: jobStore, events, watcher }),
       health: new HealthService({ redis, timeoutMs: 1_000 }),
       idempotency: new IdempotencyService({ redis, prefix: opts.env.GANFORGE_PREFIX, ttlSeconds: opts.env.GANFORGE_IDEMPOTENCY_TTL_SECONDS }),

@@ -7,6 +7,7 @@ import {
   binaryStreamSchema,
   checkpointListSchema,
   checkpointParamsSchema,
+  generateQuerySchema,
   generatorQuerySchema,
   layersModelSchema,
   sampleListSchema,
@@ -194,6 +195,38 @@ const artifactsRoutes: FastifyPluginAsyncZod<{ archivesPerClient: number }> = as
   );
 
   app.get(
+    '/jobs/:id/generate.png',
+    {
+      schema: {
+        operationId: 'generateGrid',
+        summary: 'A fresh sample grid from the latest (or ?iteration=N) saved generator',
+        description:
+          'n images from noise seeded by `seed` (the same query gives the same PNG), for a conditional model (cgan) all of ' +
+          'class `label`. The generator runs in the API process.',
+        tags,
+        params: jobParamsSchema,
+        querystring: generateQuerySchema,
+        response: {
+          200: withHeaders(
+            { description: 'PNG grid', content: { 'image/png': { schema: binarySchema('PNG image') } } },
+            { 'X-Checkpoint-Iteration': { description: 'Iteration of the checkpoint used', schema: { type: 'integer' }, required: true } },
+          ),
+          ...problemResponses({
+            400: 'Invalid query parameter, or a label for a model that is not conditional',
+            404: 'No such job, or no checkpoint (at that iteration) yet',
+            422: 'A label the model does not have',
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { iteration, png } = await app.services.generate.png(request.params.id, request.query);
+      reply.header('cache-control', request.query.iteration === undefined ? 'no-cache' : IMMUTABLE);
+      return reply.type('image/png').header('x-checkpoint-iteration', String(iteration)).send(Buffer.from(png));
+    },
+  );
+
+  app.get(
     '/jobs/:id/generator/weights.bin',
     {
       schema: {
@@ -217,3 +250,4 @@ const artifactsRoutes: FastifyPluginAsyncZod<{ archivesPerClient: number }> = as
 };
 
 export default artifactsRoutes;
+

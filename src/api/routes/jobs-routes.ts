@@ -50,7 +50,7 @@ const jobsRoutes: FastifyPluginAsyncZod = async (app) => {
             400: 'Malformed JSON, an invalid or unknown field, or a malformed Idempotency-Key',
             413: 'Body larger than GANFORGE_BODY_LIMIT',
             415: 'Body is not application/json',
-            422: 'This Idempotency-Key was used with a different body',
+            422: 'This Idempotency-Key was used with a different body (code IDEMPOTENCY_KEY_REUSED), or the model cannot make images of the dataset\'s shape (code UNPROCESSABLE)',
           }),
           409: withHeaders(problemResponse('A request with this Idempotency-Key is still in progress (retry after Retry-After seconds)'), {
             'Retry-After': { description: 'Seconds to wait before retrying', schema: str, required: true },

@@ -37,9 +37,9 @@ const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       const { format, ...query } = request.query;
       const page = await app.services.metrics.read(request.params.id, query);
       if (wantsCsv(format, request.headers.accept)) {
-        return reply.type('text/csv; charset=utf-8').send(metricsCsv(page.points));
+        return reply.type('text/csv; charset=utf-8').send(metricsCsv(page.names, page.points));
       }
-      return reply.type('application/json; charset=utf-8').send({ ...page, points: page.points.map(toLossView) });
+      return reply.type('application/json; charset=utf-8').send({ ...page, names: [...page.names], points: page.points.map(toLossView) });
     },
   );
 };

@@ -1,8 +1,8 @@
 // Zod schemas of metrics, samples, checkpoints and generator routes.
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { METRICS_CSV_HEADER } from '../../contract/run-directory.js';
 import { LIMITS } from '../../gan/train-config.js';
+import { MAX_GENERATE } from '../services/generate-service.js';
 import { jobParamsSchema, lossValueSchema } from './job-schemas.js';
 import { intQuery } from './query.js';
 
@@ -13,22 +13,23 @@ export const metricsQuerySchema = z.object({
   format: z.enum(['json', 'csv']).optional().describe('csv answers text/csv (so does Accept: text/csv)'),
 });
 
-export const lossPointSchema = z.object({
-  iteration: z.number().int().min(1),
-  dLoss: lossValueSchema,
-  dAcc: lossValueSchema,
-  gLoss: lossValueSchema,
-});
+export const lossPointSchema = z
+  .object({ iteration: z.number().int().min(1) })
+  .catchall(lossValueSchema)
+  .describe("An iteration and its model's metrics by name (dLoss, dAcc, gLoss for gan; dLoss, gLoss for wgan; ...)");
 
 export const metricsSchema = z
   .object({
     jobId: z.uuid(),
+    names: z.array(z.string()).describe("The model's metric names, in order: the keys of each point after iteration"),
     points: z.array(lossPointSchema),
     nextSince: z.number().int().nullable().describe('Pass as ?since= for the next page; null when no later point is recorded yet'),
   })
   .meta({ id: 'Metrics' });
 
-export const metricsCsvSchema = z.string().describe(`CSV with the header line ${METRICS_CSV_HEADER}`);
+export const metricsCsvSchema = z
+  .string()
+  .describe('CSV with the header line iteration,<metric names> (iteration,dLoss,dAcc,gLoss for the gan, dcgan, cgan and lsgan models)');
 
 export const sampleListSchema = z
   .object({
@@ -73,6 +74,18 @@ export const checkpointParamsSchema = jobParamsSchema.extend({
     .transform(Number)
     .pipe(z.number().int().max(LIMITS.iterations.max))
     .describe("A checkpoint's iteration, as listed. Any other (or a malformed one) names no checkpoint: 404."),
+});
+
+export const generateQuerySchema = z.object({
+  n: z.coerce.number().int().min(1).max(MAX_GENERATE).default(16).describe(`Images in the grid (at most ${MAX_GENERATE})`),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Seeds the noise: the same seed gives the same PNG'),
+  label: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The class every image shows, for a conditional model (cgan) only; without it the classes take turns'),
+  iteration: z.coerce.number().int().min(0).max(LIMITS.iterations.max).optional().describe("A checkpoint's iteration; the latest when absent"),
 });
 
 export const generatorQuerySchema = z.object({

@@ -1,7 +1,7 @@
 // Zod schemas of the job resources: what POST /jobs accepts and what the job routes answer.
 import { z } from 'zod';
-import { JOB_STATUSES, jobIdSchema, jobSpecSchema } from '../../contract/job.js';
-import { trainConfigSchema } from '../../gan/train-config.js';
+import { JOB_STATUSES, extendEach, jobIdSchema, jobSpecSchema } from '../../contract/job.js';
+import { commonOptions, scheduleOptions } from '../../gan/models/common-options.js';
 import { intQuery } from './query.js';
 
 export const jobParamsSchema = z.object({
@@ -9,19 +9,27 @@ export const jobParamsSchema = z.object({
 });
 
 /** The job spec, except that an absent seed means "pick one" (the picked seed is recorded in the job's spec). */
-export const createJobBodySchema = jobSpecSchema
-  .extend({
-    seed: trainConfigSchema.shape.seed
-      .unwrap()
-      .optional()
-      .describe('Random seed; when absent a random one is picked and recorded in the spec, so a run can be repeated'),
-  })
-  .meta({ id: 'CreateJob', description: 'Training hyperparameters; every field is optional, unknown fields are rejected' });
+export const createJobBodySchema = z
+  .discriminatedUnion(
+    'model',
+    extendEach(jobSpecSchema.options, {
+      seed: scheduleOptions.seed
+        .unwrap()
+        .optional()
+        .describe('Random seed; when absent a random one is picked and recorded in the spec, so a run can be repeated'),
+    }),
+  )
+  .meta({
+    id: 'CreateJob',
+    description:
+      'Training hyperparameters of one model (`model`, default gan; each model has its own options and defaults); ' +
+      'every field is optional, unknown fields and the options of other models are rejected',
+  });
 
 /** POST /jobs/:id/resume: optionally a new total of iterations, with the same limits as POST /jobs. */
 export const resumeJobBodySchema = z
   .object({
-    iterations: trainConfigSchema.shape.iterations
+    iterations: commonOptions.iterations
       .unwrap()
       .optional()
       .describe(
@@ -37,7 +45,8 @@ export const jobSpecOutputSchema = jobSpecSchema.meta({ id: 'JobSpec', descripti
 const isoDate = z.iso.datetime();
 /** A loss or accuracy; JSON has no NaN or Infinity, so a diverged value is null. */
 export const lossValueSchema = z.number().nullable();
-const lossesSchema = z.object({ dLoss: lossValueSchema, dAcc: lossValueSchema, gLoss: lossValueSchema });
+/** The model's metrics by name: dLoss, dAcc and gLoss for the Keras-GAN models, dLoss (the critic's) and gLoss for wgan. */
+const lossesSchema = z.record(z.string(), lossValueSchema).describe("The model's metrics by name (its metric names)");
 
 export const jobResourceSchema = z
   .object({

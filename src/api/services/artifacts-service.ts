@@ -1,6 +1,6 @@
 // Samples, checkpoints (listed, or one whole as a tar archive) and the generator of a job, via the artifact index and store.
 import type { Readable } from 'node:stream';
-import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
+import { metricNames, type CheckpointRecord, type JobRecord, type SampleRecord } from '../../contract/job.js';
 import { GENERATOR_FILES, WEIGHTS_FILE } from '../../contract/checkpoint-layout.js';
 import type { ArtifactIndex, Page, PageOptions } from '../../jobs/artifact-index.js';
 import type { MetricsStore } from '../../jobs/metrics-store.js';
@@ -69,7 +69,7 @@ export class ArtifactsService {
     const entries = await checkpointArchiveEntries(job, checkpoint, {
       // Rows up to the checkpoint are final: the worker writes them before it records the checkpoint, and a resume
       // starts from the latest checkpoint, so only later rows are ever written again.
-      metrics: async (since, limit) => (await this.deps.metrics.read(jobId, iteration, { since, limit, every: 1 })).points,
+      metrics: async (since, limit) => (await this.deps.metrics.read(jobId, metricNames(job.spec.model), iteration, { since, limit, every: 1 })).points,
       file: (name) => this.readFile(checkpoint, name),
     });
     return { filename: archiveFilename(job, iteration), stream: tarStream(entries, new Date(checkpoint.createdAt)) };

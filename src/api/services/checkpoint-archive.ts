@@ -1,7 +1,7 @@
 // What a checkpoint archive holds: a command-line run directory (job.json, metrics.csv, checkpoints/<n>/...) to resume.
-import type { CheckpointRecord, JobRecord, LossPoint } from '../../contract/job.js';
+import { metricNames, type CheckpointRecord, type JobRecord, type LossPoint } from '../../contract/job.js';
+import { RUN_FILES, metricsCsvHeader, checkpointPath, metricsCsvRow, resumeCommand } from '../../contract/run-directory.js';
 import { stateLast } from '../../contract/checkpoint-layout.js';
-import { METRICS_CSV_HEADER, RUN_FILES, checkpointPath, metricsCsvRow, resumeCommand } from '../../contract/run-directory.js';
 import type { TarEntry } from './tar-writer.js';
 
 /** Rows per Redis read while metrics.csv is streamed. */
@@ -36,7 +36,7 @@ export async function checkpointArchiveEntries(
   checkpoint: CheckpointRecord,
   sources: ArchiveSources,
 ): Promise<AsyncIterable<TarEntry>> {
-  const csv = () => metricsCsv(checkpoint.iteration, sources);
+  const csv = () => metricsCsv(metricNames(job.spec.model), checkpoint.iteration, sources);
   let csvSize = 0;
   for await (const chunk of csv()) csvSize += chunk.byteLength;
   return (async function* entries(): AsyncGenerator<TarEntry> {
@@ -48,12 +48,12 @@ export async function checkpointArchiveEntries(
   })();
 }
 
-async function* metricsCsv(upTo: number, sources: ArchiveSources): AsyncGenerator<Uint8Array> {
-  yield Buffer.from(`${METRICS_CSV_HEADER}\n`);
+async function* metricsCsv(names: readonly string[], upTo: number, sources: ArchiveSources): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(`${metricsCsvHeader(names)}\n`);
   for (let since = 0; since < upTo; ) {
     const points = await sources.metrics(since, CSV_PAGE);
     if (points.length === 0) return;
-    yield Buffer.from(points.map(metricsCsvRow).join(''));
+    yield Buffer.from(points.map((p) => metricsCsvRow(p, names)).join(''));
     since = points.at(-1)!.iteration;
   }
 }

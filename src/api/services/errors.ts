@@ -90,6 +90,32 @@ export class TooManyStreamsError extends DomainError {
   readonly retry = 'transient';
 }
 
+/** A request parameter that does not apply to this resource (e.g. a label for a model without classes); names it. */
+export class InvalidParameterError extends DomainError {
+  readonly code = 'INVALID_PARAMETER';
+  readonly status = 400;
+  readonly retry = 'permanent';
+  /** The problem document's `errors`: the one field at fault. */
+  readonly errors: { path: string; message: string }[];
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.errors = [{ path: field, message }];
+  }
+}
+
+/** A well-formed value this resource cannot take (a class the model does not have, an image shape it cannot make). */
+export class UnprocessableError extends DomainError {
+  readonly code = 'UNPROCESSABLE';
+  readonly status = 422;
+  readonly retry = 'permanent';
+  /** The problem document's `errors`: the one field at fault. */
+  readonly errors: { path: string; message: string }[];
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.errors = [{ path: field, message }];
+  }
+}
+
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }

@@ -1,4 +1,6 @@
 // Job lifecycle for the API: create + enqueue, read, list, cancel, resume, delete. Knows Redis and the queue, not HTTP.
+import { getModel } from '../../gan/models/registry.js';
+import { DATASET_SHAPES } from '../../gan/train-config.js';
 import crypto from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus, type TrainJobData } from '../../contract/job.js';
@@ -8,7 +10,7 @@ import type { EventLog } from '../../jobs/event-log.js';
 import { DEFAULT_PROJECT, type JobOwner, type JobStore } from '../../jobs/job-store.js';
 import { enqueueTraining } from '../../jobs/train-queue.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
-import { ConflictError, NotFoundError, TooManyActiveJobsError } from './errors.js';
+import { ConflictError, NotFoundError, TooManyActiveJobsError, UnprocessableError } from './errors.js';
 import type { QuotaService } from './quota-service.js';
 
 /** POST /jobs after validation: a job spec whose seed may still be missing. */
@@ -37,6 +39,9 @@ export class JobsService {
     const { jobs, queue, maxActiveJobs, quota } = this.deps;
     // A seed picked here and stored in the spec makes every run repeatable from its record.
     const spec = jobSpecSchema.parse(quota.withDefaults({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) }));
+    // Refused here rather than by the worker: a model that cannot make images of the dataset's shape never starts.
+    const shapeError = getModel(spec.model).imageShapeError(DATASET_SHAPES[spec.dataset]);
+    if (shapeError) throw new UnprocessableError('body.dataset', `dataset ${spec.dataset}: model ${spec.model} ${shapeError}`);
     await quota.check(spec, owner.project);
     const record = await jobs.createWithin({ total: maxActiveJobs, perProject: quota.limits.activeJobs }, spec, crypto.randomUUID(), owner);
     if (record === 'full') throw tooManyActive(maxActiveJobs);

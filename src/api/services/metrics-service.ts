@@ -1,11 +1,13 @@
 // Loss history of a job, as JSON points or CSV rows.
-import type { LossPoint } from '../../contract/job.js';
-import { METRICS_CSV_HEADER, metricsCsvRow } from '../../contract/run-directory.js';
+import { metricNames, type LossPoint } from '../../contract/job.js';
+import { metricsCsvHeader, metricsCsvRow } from '../../contract/run-directory.js';
 import type { MetricsQuery, MetricsStore } from '../../jobs/metrics-store.js';
 import type { JobsService } from './jobs-service.js';
 
 export interface MetricsPage {
   jobId: string;
+  /** The job's model's metric names: the keys of each point after `iteration`, the CSV columns. */
+  names: readonly string[];
   points: LossPoint[];
   nextSince: number | null;
 }
@@ -16,12 +18,13 @@ export class MetricsService {
   async read(jobId: string, query: MetricsQuery): Promise<MetricsPage> {
     const record = await this.deps.jobs.get(jobId);
     // Only iterations the job has recorded as complete are read: bytes past them may be stale after a resume.
-    const { points, nextSince } = await this.deps.metrics.read(jobId, record.iteration, query);
-    return { jobId, points, nextSince };
+    const names = metricNames(record.spec.model);
+    const { points, nextSince } = await this.deps.metrics.read(jobId, names, record.iteration, query);
+    return { jobId, names, points, nextSince };
   }
 }
 
 /** The same CSV as the command-line trainer's metrics.csv. */
-export function metricsCsv(points: LossPoint[]): string {
-  return `${METRICS_CSV_HEADER}\n${points.map(metricsCsvRow).join('')}`;
+export function metricsCsv(names: readonly string[], points: LossPoint[]): string {
+  return `${metricsCsvHeader(names)}\n${points.map((p) => metricsCsvRow(p, names)).join('')}`;
 }

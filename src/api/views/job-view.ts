@@ -15,8 +15,8 @@ export const urls = {
 const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
 
 /** Losses as JSON can carry them: NaN and Infinity (a diverged run) become null. */
-export function toLossView<T extends { dLoss: number | null; dAcc: number | null; gLoss: number | null }>(p: T): T {
-  return { ...p, dLoss: finite(p.dLoss), dAcc: finite(p.dAcc), gLoss: finite(p.gLoss) };
+export function toLossView<T extends Record<string, number | null>>(p: T): T {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, k === 'iteration' ? v : finite(v)])) as T;
 }
 
 export function toJobResource(r: JobRecord, sign: Sign): JobResource {

@@ -6,6 +6,7 @@ import { JOB_STATUSES, jobSpecSchema, type JobStatus } from '../../contract/job.
 import { UsageError } from '../train-args.js';
 import { describeParseArgsError, isNumberText } from '../flags.js';
 import { flagOf } from '../../contract/run-directory.js';
+import { MODEL_NAMES } from '../../gan/train-config.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:3000';
 
@@ -17,6 +18,7 @@ export type Command =
   | { name: 'watch'; id: string }
   | { name: 'samples'; id: string; out: string }
   | { name: 'checkpoint'; id: string; iteration: number | undefined; out: string }
+  | { name: 'generate'; id: string; out: string; query: Record<string, string> }
   | { name: 'cancel'; id: string }
   | { name: 'resume'; id: string; iterations: number | undefined }
   | { name: 'delete'; id: string }
@@ -32,7 +34,12 @@ export interface ClientArgs {
 }
 
 type FieldSchema = { type?: string; enum?: string[] };
-const specFields = z.toJSONSchema(jobSpecSchema, { io: 'input' }).properties as Record<string, FieldSchema>;
+/** Every field any model's job spec has (the union's members merged, gan's first), `model` listing the models. */
+const specFields: Record<string, FieldSchema> = {};
+for (const option of jobSpecSchema.options) {
+  for (const [key, field] of Object.entries(z.toJSONSchema(option, { io: 'input' }).properties ?? {})) specFields[key] ??= field as FieldSchema;
+}
+specFields.model = { type: 'string', enum: [...MODEL_NAMES] };
 /** --batch-size -> batchSize, for every field of the job spec: the flags follow the contract. */
 const SPEC_FLAGS = Object.fromEntries(Object.keys(specFields).map((key) => [flagOf(key), key]));
 
@@ -47,6 +54,9 @@ Commands:
   checkpoint ID --out DIR [--iteration N]
                           download the latest checkpoint (or the one at N) into DIR as a run directory of
                           \`npm run train\`; prints the \`npm run train -- --resume ...\` command that continues the job
+  generate ID --out FILE [--label L] [--n N] [--seed S] [--iteration N]
+                          a fresh PNG grid of N images (16) from the job's latest (or N's) generator; --label
+                          picks the class of a conditional model (cgan); the same seed gives the same PNG
   cancel ID               cancel a queued or running job
   resume ID [--iterations N]
                           continue a failed, cancelled or completed job from its latest checkpoint, up to N
@@ -72,7 +82,7 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'cancel', 'resume', 'delete', 'keys'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'generate', 'cancel', 'resume', 'delete', 'keys'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
@@ -85,6 +95,7 @@ const OPTIONS = {
   watch: COMMON,
   samples: { ...COMMON, out: string },
   checkpoint: { ...COMMON, out: string, iteration: string },
+  generate: { ...COMMON, out: string, label: string, n: string, seed: string, iteration: string },
   cancel: COMMON,
   resume: { ...COMMON, iterations: string },
   delete: COMMON,
@@ -154,6 +165,19 @@ function parseCommand(command: CommandName, values: Record<string, string | bool
         throw new UsageError(`--iteration: must be a checkpoint's iteration (an integer >= 0), got ${JSON.stringify(raw)}`);
       }
       return { name: 'checkpoint', id, iteration: raw === undefined ? undefined : Number(raw), out };
+    }
+    case 'generate': {
+      const out = values.out as string | undefined;
+      if (!out) throw new UsageError('generate: missing required flag --out FILE');
+      const query: Record<string, string> = {};
+      for (const key of ['label', 'n', 'seed', 'iteration'] as const) {
+        const raw = values[key] as string | undefined;
+        if (raw === undefined) continue;
+        // The API checks the limits (and whether the model takes a label).
+        if (!/^\d{1,10}$/.test(raw)) throw new UsageError(`--${key}: must be an integer >= 0, got ${JSON.stringify(raw)}`);
+        query[key] = raw;
+      }
+      return { name: 'generate', id, out, query };
     }
     case 'resume': {
       const raw = values.iterations as string | undefined;

@@ -59,6 +59,22 @@ export async function samples(api: ApiClient, cmd: Extract<Command, { name: 'sam
   return 0;
 }
 
+/** A fresh grid from the job's generator (GET /jobs/:id/generate.png), written to FILE. */
+export async function generate(api: ApiClient, cmd: Extract<Command, { name: 'generate' }>): Promise<number> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await api.bytes(`${jobPath(cmd.id)}/generate.png?${new URLSearchParams(cmd.query)}`);
+  } catch (err) {
+    // The API names query parameters; the user typed flags.
+    if (err instanceof ApiError) throw err.renamePaths((p) => (p.startsWith('query.') ? `--${p.slice(6)}` : p));
+    throw err;
+  }
+  await writeFile(`${cmd.out}.part`, bytes);
+  await rename(`${cmd.out}.part`, cmd.out);
+  out(`wrote ${cmd.out}`);
+  return 0;
+}
+
 export async function cancel(api: ApiClient, cmd: Extract<Command, { name: 'cancel' }>): Promise<number> {
   const job = await api.json<JobResource>('POST', `${jobPath(cmd.id)}/cancel`);
   out(job.status === 'cancelled' ? `cancelled ${job.id}` : `cancel requested for ${job.id}; the worker stops it at its next check`);

@@ -16,9 +16,14 @@ export function fmtRate(itPerSec: number | null | undefined): string {
 
 export function fmtLosses(latest: JobResource['latest']): string {
   if (!latest) return '-';
-  const num = (x: number | null, f: (x: number) => string) => (x === null || !Number.isFinite(x) ? '-' : f(x));
+  const num = (x: number | null | undefined, f: (x: number) => string) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : f(x));
   const loss = (x: number) => x.toFixed(3);
-  return `D ${num(latest.dLoss, loss)}  acc ${num(latest.dAcc, (x) => `${(x * 100).toFixed(0)}%`)}  G ${num(latest.gLoss, loss)}`;
+  // The model's metrics: D, its accuracy (models that have one) and G first, then any other (wgan-gp's gp).
+  const parts = [`D ${num(latest.dLoss, loss)}`];
+  if ('dAcc' in latest) parts.push(`acc ${num(latest.dAcc, (x) => `${(x * 100).toFixed(0)}%`)}`);
+  parts.push(`G ${num(latest.gLoss, loss)}`);
+  for (const [name, value] of Object.entries(latest)) if (!['dLoss', 'dAcc', 'gLoss'].includes(name)) parts.push(`${name} ${num(value, loss)}`);
+  return parts.join('  ');
 }
 
 export function fmtProgress({ iteration, iterations }: JobResource['progress']): string {

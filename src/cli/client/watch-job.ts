@@ -116,7 +116,10 @@ class EventHandler {
       case 'metrics': {
         const points = e.data.points;
         const last = points[points.length - 1];
-        if (last) this.latest = { dLoss: last.dLoss, dAcc: last.dAcc, gLoss: last.gLoss };
+        if (last) {
+          const { iteration: _, ...latest } = last;
+          this.latest = latest;
+        }
         return undefined;
       }
       case 'sample': {

@@ -1,39 +1,23 @@
-// Models by name: each entry builds a generator and a discriminator for a latent size and image shape.
-import type * as tf from '@tensorflow/tfjs';
-import { buildClassicGan } from './classic-gan.js';
-import type { ModelName } from '../train-config.js';
+// The models by name: the trainer, checkpoints, API, CLIs and dashboard read a model's module from here.
+import { cgan } from './cgan.js';
+import { dcgan } from './dcgan.js';
+import { gan } from './gan.js';
+import { lsgan } from './lsgan.js';
+import type { GanModel } from './model.js';
+import { wgan } from './wgan.js';
+import { wganGp } from './wgan-gp.js';
 
-export interface ModelBuildOptions {
-  latentDim: number;
-  /** [height, width, channels] */
-  imageShape: [number, number, number];
-  /** Seeds the weight initialisers. */
-  seed: number;
-}
+/** One line per model; `gan` first, as the default. */
+export const MODELS = [gan, dcgan, cgan, lsgan, wgan, wganGp] as const;
+/** Their config schemas, the members of the job spec's union. */
+export const MODEL_SCHEMAS = [gan.schema, dcgan.schema, cgan.schema, lsgan.schema, wgan.schema, wganGp.schema] as const;
 
-export interface GanModels {
-  /** latent [batch, latentDim] -> image [batch, h, w, c] in [-1, 1] */
-  generator: tf.Sequential;
-  /** image -> probability that it is real, [batch, 1] */
-  discriminator: tf.Sequential;
-}
+export type AnyModel = (typeof MODELS)[number];
+export type ModelName = AnyModel['name'];
+export const MODEL_NAMES = MODELS.map((m) => m.name) as [ModelName, ...ModelName[]];
 
-export interface ModelEntry {
-  name: ModelName;
-  description: string;
-  build(options: ModelBuildOptions): GanModels;
-}
-
-const MODELS: Record<ModelName, ModelEntry> = {
-  gan: {
-    name: 'gan',
-    description: "Classic MLP GAN (Keras-GAN gan/gan.py): G Dense 256-512-1024 + BN(0.8), D Dense 512-256-1",
-    build: buildClassicGan,
-  },
-};
-
-export function getModel(name: ModelName): ModelEntry {
-  const entry = MODELS[name];
-  if (!entry) throw new Error(`unknown model "${name}"; known: ${Object.keys(MODELS).join(', ')}`);
-  return entry;
+export function getModel(name: string): GanModel {
+  const entry = MODELS.find((m) => m.name === name);
+  if (!entry) throw new Error(`unknown model "${name}"; known: ${MODEL_NAMES.join(', ')}`);
+  return entry as unknown as GanModel;
 }

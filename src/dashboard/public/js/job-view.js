@@ -1,10 +1,12 @@
 // A job's page: live progress and loss chart over SSE, samples with a slider, checkpoints, spec, cancel and delete.
 import { ApiError, jobsApi, relative } from './api.js';
 import { h, replace } from './dom.js';
-import { fmtBytes, fmtDuration, fmtFullTime, fmtInt, fmtLoss, fmtPercent, fmtRate, fmtTime, isTerminal } from './format.js';
+import { fmtBytes, fmtDuration, fmtFullTime, fmtInt, fmtRate, fmtTime, isTerminal } from './format.js';
 import { JobEvents } from './job-events.js';
 import { LossChart } from './loss-chart.js';
 import { LossSeries, windowFor } from './loss-series.js';
+import { GeneratePanel } from './generate-panel.js';
+import { isConditional, metricMeta, metricsOf } from './metric-names.js';
 import { SampleViewer } from './sample-viewer.js';
 import { progressBar, statusBadge } from './widgets.js';
 
@@ -74,6 +76,7 @@ class JobPage {
     this.progress = h('div', { class: 'card progress-card' });
     this.chartBox = h('div', { class: 'chart', 'data-points': '0' });
     this.samples = new SampleViewer();
+    this.generatePanel = new GeneratePanel(this.id, isConditional(this.job.spec.model));
     this.checkpoints = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
     this.spec = h('div');
     replace(
@@ -89,6 +92,7 @@ class JobPage {
         h('section', { class: 'card' }, h('h2', {}, 'Losses'), this.chartBox),
         h('section', { class: 'card' }, h('h2', {}, 'Samples'), this.samples.element),
       ),
+      h('section', { class: 'card' }, h('h2', {}, 'Generate'), this.generatePanel.element),
       h(
         'div',
         { class: 'grid one-one' },
@@ -96,7 +100,7 @@ class JobPage {
         h('section', { class: 'card' }, h('h2', {}, 'Spec'), this.spec),
       ),
     );
-    this.series = new LossSeries(windowFor(this.job.spec.iterations));
+    this.series = new LossSeries(windowFor(this.job.spec.iterations), metricsOf(this.job.spec.model));
     this.chart = new LossChart(this.chartBox, this.series);
     this.render();
   }
@@ -168,9 +172,10 @@ class JobPage {
         stat('it/s', running ? fmtRate(progress.itPerSec) : '–'),
         stat('ETA', running ? fmtDuration(progress.etaSeconds) : '–'),
         stat(finishedAt ? 'took' : 'elapsed', fmtDuration(elapsed)),
-        stat('D loss', fmtLoss(latest?.dLoss), 'd'),
-        stat('D accuracy', fmtPercent(latest?.dAcc), 'a'),
-        stat('G loss', fmtLoss(latest?.gLoss), 'g'),
+        ...metricsOf(this.job.spec.model).map((name) => {
+          const m = metricMeta(name);
+          return stat(m.label, m.format(latest?.[name]), m.key);
+        }),
       ),
     );
   }
@@ -189,7 +194,9 @@ class JobPage {
       metrics: ({ points }) => {
         if (!points.length) return;
         const last = points[points.length - 1];
-        this.job.latest = { dLoss: last.dLoss, dAcc: last.dAcc, gLoss: last.gLoss };
+        const latest = { ...last };
+        delete latest.iteration;
+        this.job.latest = latest;
         if (!this.historyLoaded) this.bufferedPoints.push(...points);
         else this.addPoints(points);
         renderProgress();

@@ -1,10 +1,10 @@
-// The live loss chart: D and G loss on the left axis, D accuracy on its own right axis, drawn with uPlot.
+// The live loss chart: a job's losses on the left axis, an accuracy (if its model reports one) on its own right axis, drawn with uPlot.
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { h } from './dom.js';
-import { fmtInt, fmtLoss, fmtPercent } from './format.js';
+import { fmtInt, fmtPercent } from './format.js';
+import { metricMeta } from './metric-names.js';
 
 const HEIGHT = 360;
-const COLORS = { dLoss: '#2563eb', gLoss: '#ea580c', dAcc: '#16a34a' };
 
 export class LossChart {
   /** @param {HTMLElement} container @param {import('./loss-series.js').LossSeries} series */
@@ -50,21 +50,23 @@ export class LossChart {
   options(width) {
     const line = (label, scale, stroke, value, extra = {}) => ({ label, scale, stroke, width: 1.5, value: (_u, v) => value(v), ...extra });
     const axis = { stroke: '#64748b', grid: { stroke: '#e2e8f0', width: 1 }, ticks: { stroke: '#cbd5e1', width: 1 } };
+    const metas = this.series.names.map(metricMeta);
+    const accuracy = metas.find((m) => m.accuracy);
     return {
       width,
       height: HEIGHT,
       scales: { x: { time: false }, loss: { auto: true }, acc: { range: [0, 1] } },
       series: [
         { label: 'iteration', value: (_u, v) => (v === null ? '–' : fmtInt(v)) },
-        line('D loss', 'loss', COLORS.dLoss, fmtLoss),
-        line('G loss', 'loss', COLORS.gLoss, fmtLoss),
-        // Thinner: accuracy is the noisiest of the three and would hide the losses.
-        line('D accuracy', 'acc', COLORS.dAcc, fmtPercent, { width: 1 }),
+        // An accuracy is drawn thinner: it is the noisiest line and would hide the losses.
+        ...metas.map((m) => line(m.label, m.accuracy ? 'acc' : 'loss', m.color, m.format, m.accuracy ? { width: 1 } : {})),
       ],
       axes: [
         { ...axis, values: (_u, ticks) => ticks.map(fmtInt) },
         { ...axis, scale: 'loss', label: 'loss', size: 56 },
-        { ...axis, scale: 'acc', side: 1, label: 'D accuracy', grid: { show: false }, values: (_u, ticks) => ticks.map(fmtPercent) },
+        ...(accuracy
+          ? [{ ...axis, scale: 'acc', side: 1, label: accuracy.label, grid: { show: false }, values: (_u, ticks) => ticks.map(fmtPercent) }]
+          : []),
       ],
       cursor: { drag: { x: true, y: false } },
       hooks: {

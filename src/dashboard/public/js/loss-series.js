@@ -12,12 +12,12 @@ export function windowFor(iterations) {
  * iteration. Raw points fill the current window, which is drawn as a partial mean until it is complete.
  */
 export class LossSeries {
-  constructor(every) {
+  /** @param {number} every @param {string[]} names the job's metric names, one column each */
+  constructor(every, names) {
     this.every = every;
+    this.names = names;
     this.x = [];
-    this.dLoss = [];
-    this.gLoss = [];
-    this.dAcc = [];
+    this.cols = Object.fromEntries(names.map((n) => [n, []]));
     this.lastIteration = 0;
     this.pending = null;
   }
@@ -37,14 +37,10 @@ export class LossSeries {
       if (p.iteration <= this.lastIteration) continue;
       const end = Math.ceil(p.iteration / this.every) * this.every;
       if (this.pending && this.pending.end !== end) this.commit();
-      this.pending ??= { end, n: 0, iteration: 0, dLoss: 0, dAcc: 0, gLoss: 0 };
-      Object.assign(this.pending, {
-        n: this.pending.n + 1,
-        iteration: p.iteration,
-        dLoss: add(this.pending.dLoss, p.dLoss),
-        dAcc: add(this.pending.dAcc, p.dAcc),
-        gLoss: add(this.pending.gLoss, p.gLoss),
-      });
+      this.pending ??= { end, n: 0, iteration: 0, sums: Object.fromEntries(this.names.map((n) => [n, 0])) };
+      this.pending.n++;
+      this.pending.iteration = p.iteration;
+      for (const n of this.names) this.pending.sums[n] = add(this.pending.sums[n], p[n] ?? null);
       this.lastIteration = p.iteration;
       if (p.iteration === end) this.commit();
     }
@@ -56,16 +52,16 @@ export class LossSeries {
 
   /** uPlot's data: x, then one array per series, with the unfinished window as the last point. */
   data() {
-    const cols = [this.x, this.dLoss, this.gLoss, this.dAcc];
+    const cols = [this.x, ...this.names.map((n) => this.cols[n])];
     if (!this.pending) return cols;
     const mean = this.meanOfPending();
-    return [[...this.x, mean.iteration], [...this.dLoss, mean.dLoss], [...this.gLoss, mean.gLoss], [...this.dAcc, mean.dAcc]];
+    return [[...this.x, mean.iteration], ...this.names.map((n) => [...this.cols[n], mean[n]])];
   }
 
   meanOfPending() {
-    const { n, iteration, dLoss, dAcc, gLoss } = this.pending;
+    const { n, iteration, sums } = this.pending;
     const mean = (sum) => (sum === null ? null : sum / n);
-    return { iteration, dLoss: mean(dLoss), dAcc: mean(dAcc), gLoss: mean(gLoss) };
+    return { iteration, ...Object.fromEntries(this.names.map((name) => [name, mean(sums[name])])) };
   }
 
   commit() {
@@ -75,9 +71,7 @@ export class LossSeries {
 
   push(p) {
     this.x.push(p.iteration);
-    this.dLoss.push(p.dLoss);
-    this.gLoss.push(p.gLoss);
-    this.dAcc.push(p.dAcc);
+    for (const n of this.names) this.cols[n].push(p[n] ?? null);
   }
 }
 

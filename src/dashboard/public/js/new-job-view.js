@@ -7,7 +7,17 @@ import { fmtInt } from './format.js';
 const GROUPS = [
   { legend: 'Job', fields: { name: 'Name', dataset: 'Dataset', model: 'Model' } },
   { legend: 'Training', fields: { iterations: 'Iterations', batchSize: 'Batch size', latentDim: 'Latent dimension', seed: 'Seed' } },
-  { legend: 'Optimizer (Adam)', fields: { learningRate: 'Learning rate', beta1: 'β₁', beta2: 'β₂' } },
+  {
+    legend: 'Model options',
+    fields: {
+      learningRate: 'Learning rate',
+      beta1: 'Adam β₁',
+      beta2: 'Adam β₂',
+      nCritic: 'Critic steps per G step',
+      clipValue: 'Weight clip',
+      gpWeight: 'Gradient penalty weight',
+    },
+  },
   {
     legend: 'Outputs',
     fields: {
@@ -19,18 +29,40 @@ const GROUPS = [
   },
 ];
 
-const schema = JSON.parse(document.getElementById('job-spec-schema').textContent);
+/** Per model: name, description, whether it is conditional, its metrics and its fields (JSON Schema). */
+const { models } = JSON.parse(document.getElementById('job-spec-schema').textContent);
+const modelOf = (name) => models.find((m) => m.name === name) ?? models[0];
 
 /** What an empty number field without a default means: the API picks a seed; every checkpoint is kept. */
 const EMPTY = { seed: 'random', keepCheckpoints: 'all' };
 
 export function mountNewJob(view) {
-  const inputs = {};
-  const errors = {};
+  let schema = models[0];
+  let inputs = {};
+  let errors = {};
   const formError = h('p', { class: 'alert', hidden: true, role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Start training');
+  const about = h('p', { class: 'hint model-about' });
+  const fieldsetsHolder = h('div', { class: 'fieldsets' });
 
-  const fieldsets = GROUPS.map(({ legend, fields }) =>
+  /** The fields of the chosen model; the common fields keep what was typed, the model's own start at its defaults. */
+  function render(name, kept = {}) {
+    schema = modelOf(name);
+    inputs = {};
+    errors = {};
+    replace(fieldsetsHolder, ...fieldsets());
+    for (const [key, el] of Object.entries(inputs)) el.value = kept[key] ?? schema.properties[key].default ?? '';
+    inputs.model.value = schema.name;
+    inputs.model.addEventListener('change', () => {
+      const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value]));
+      for (const key of Object.keys(GROUPS[2].fields)) delete values[key];
+      render(inputs.model.value, values);
+      inputs.model.focus();
+    });
+    about.textContent = schema.description;
+  }
+
+  const fieldsets = () => GROUPS.map(({ legend, fields }) =>
     h(
       'fieldset',
       {},
@@ -38,7 +70,7 @@ export function mountNewJob(view) {
       Object.entries(fields)
         .filter(([key]) => schema.properties[key])
         .map(([key, label]) => {
-          const prop = schema.properties[key];
+          const prop = key === 'model' ? { enum: models.map((m) => m.name) } : schema.properties[key];
           inputs[key] = input(key, prop);
           errors[key] = h('p', { class: 'field-error', id: `error-${key}`, 'aria-live': 'polite' });
           inputs[key].setAttribute('aria-describedby', `hint-${key} error-${key}`);
@@ -57,7 +89,8 @@ export function mountNewJob(view) {
   const form = h(
     'form',
     { class: 'card job-form', novalidate: true, onsubmit: (e) => (e.preventDefault(), send()) },
-    fieldsets,
+    about,
+    fieldsetsHolder,
     formError,
     h(
       'div',
@@ -71,7 +104,7 @@ export function mountNewJob(view) {
   inputs.name?.focus();
 
   function reset() {
-    for (const [key, el] of Object.entries(inputs)) el.value = schema.properties[key].default ?? '';
+    render(models[0].name);
   }
 
   function clearErrors() {
@@ -94,6 +127,7 @@ export function mountNewJob(view) {
     const spec = {};
     let bad = false;
     for (const [key, el] of Object.entries(inputs)) {
+      if (key === 'model' && el.value === models[0].name) continue; // the default model: as before there were several
       if (el.validity?.badInput) bad = showError(key, 'must be a number') || bad;
       else if (el.value.trim() !== '') spec[key] = el.type === 'number' ? Number(el.value) : el.value.trim();
     }

@@ -1,6 +1,7 @@
 // Small pieces shared by the views: the status badge, the progress bar and the latest-losses line.
 import { h } from './dom.js';
-import { fmtInt, fmtLoss, fmtPercent } from './format.js';
+import { fmtInt } from './format.js';
+import { metricMeta } from './metric-names.js';
 
 export function statusBadge(status) {
   return h('span', { class: `badge status-${status}`, 'data-status': status }, status);
@@ -23,11 +24,13 @@ export function progressBar({ iteration, iterations }, status) {
 
 export function lossesLine(latest) {
   if (!latest) return h('span', { class: 'muted' }, '–');
+  const SHORT = { dLoss: 'D', dAcc: 'acc', gLoss: 'G' };
   return h(
     'span',
     { class: 'losses' },
-    h('span', { title: 'discriminator loss' }, h('i', { class: 'key d' }), 'D ', fmtLoss(latest.dLoss)),
-    h('span', { title: 'discriminator accuracy' }, h('i', { class: 'key a' }), 'acc ', fmtPercent(latest.dAcc)),
-    h('span', { title: 'generator loss' }, h('i', { class: 'key g' }), 'G ', fmtLoss(latest.gLoss)),
+    Object.keys(latest).map((name) => {
+      const m = metricMeta(name);
+      return h('span', { title: m.label }, h('i', { class: `key ${m.key}` }), `${SHORT[name] ?? name} `, m.format(latest[name]));
+    }),
   );
 }
