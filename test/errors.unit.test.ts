@@ -34,6 +34,8 @@ const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
   { name: 'QuotaExceededError', err: new api.QuotaExceededError('over quota', [{ path: 'body.iterations', message: 'too many' }]), status: 422, retry: 'permanent' },
   { name: 'TooManyStreamsError', err: new api.TooManyStreamsError('4 streams open'), status: 429, retry: 'transient' },
   { name: 'StoredBytesQuotaError', err: new StoredBytesQuotaError('project p stores 2 GiB of 1 GiB'), status: 422, retry: 'permanent' },
+  { name: 'InvalidParameterError', err: new api.InvalidParameterError('query.label', 'model gan takes no label'), status: 400, retry: 'permanent' },
+  { name: 'UnprocessableError', err: new api.UnprocessableError('query.label', 'model cgan has classes 0-9'), status: 422, retry: 'permanent' },
   { name: 'ConfigError', err: new ConfigError('invalid configuration: PORT: Too big'), status: 500, retry: 'permanent' },
   { name: 'InvalidCheckpointError', err: new InvalidCheckpointError('state.json is missing'), status: 500, retry: 'permanent' },
   { name: 'DatasetError', err: new DatasetError('fashion-mnist: directory /x not found'), status: 500, retry: 'permanent' },

@@ -1,7 +1,10 @@
 // Per-project quotas shared by the API (refuses up front) and the worker (stops what the API could not foresee):
 // the limits, a job's estimated footprint, and the error a worker fails a job with.
 import type { Env } from '../config/env.js';
+import type * as tf from '@tensorflow/tfjs';
 import { AppError } from '../errors.js';
+import { getModel } from '../gan/models/registry.js';
+import { DATASET_SHAPES } from '../gan/train-config.js';
 import type { JobSpec } from '../contract/job.js';
 
 export interface QuotaLimits {
@@ -27,15 +30,35 @@ export const quotaLimits = (env: Env): QuotaLimits => ({
   defaultKeepCheckpoints: env.GANFORGE_DEFAULT_KEEP_CHECKPOINTS,
 });
 
+const checkpointSizes = new Map<string, number>();
+
 /**
- * Bytes of one checkpoint of model gan: both networks' float32 weights and both Adam states (two moments each), from
- * the layer sizes of classic-gan.ts. 24.3 MB at latentDim 100, what a real checkpoint measures.
+ * Bytes of one checkpoint of the spec's model: both networks' float32 weights (BatchNorm statistics too) and two
+ * optimizer slots per trainable weight (Adam's moments; RMSprop keeps two as well), counted from the model itself,
+ * built once per model, latent size and image shape. 24.3 MB for gan at latentDim 100, what a real checkpoint measures.
  */
-export function checkpointBytes(spec: Pick<JobSpec, 'latentDim'>): number {
-  const dense = (inputs: number, units: number) => inputs * units + units;
-  const generator = dense(spec.latentDim, 256) + dense(256, 512) + dense(512, 1024) + dense(1024, 784) + 4 * (256 + 512 + 1024);
-  const discriminator = dense(784, 512) + dense(512, 256) + dense(256, 1);
-  return (generator + discriminator) * 4 * 3;
+export function checkpointBytes(spec: Pick<JobSpec, 'model' | 'latentDim' | 'dataset'>): number {
+  const key = `${spec.model}:${spec.latentDim}:${spec.dataset}`;
+  let bytes = checkpointSizes.get(key);
+  if (bytes === undefined) {
+    const model = getModel(spec.model);
+    const config = model.schema.parse({ model: spec.model, latentDim: spec.latentDim, dataset: spec.dataset });
+    const built = model.create({ config, imageShape: DATASET_SHAPES[spec.dataset], numClasses: 10 });
+    try {
+      const count = (weights: tf.LayerVariable[]) => weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+      const nets = [built.generator, built.discriminator];
+      const all = nets.reduce((n, m) => n + count(m.weights), 0);
+      const trainable = nets.reduce((n, m) => n + count(m.trainableWeights), 0);
+      bytes = 4 * (all + 2 * trainable);
+    } finally {
+      built.dispose();
+      built.generator.dispose();
+      built.discriminator.dispose();
+      for (const o of Object.values(built.optimizers)) o.dispose();
+    }
+    checkpointSizes.set(key, bytes);
+  }
+  return bytes;
 }
 
 export interface JobFootprint {

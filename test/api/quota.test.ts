@@ -60,7 +60,7 @@ describe('quotas', () => {
   });
 
   test("a job's estimated bytes over the quota: 422 naming the fields that make it large", async () => {
-    const perCheckpoint = checkpointBytes({ latentDim: 100 });
+    const perCheckpoint = checkpointBytes({ model: 'gan', latentDim: 100, dataset: 'mnist' });
     assert.ok(perCheckpoint > 24e6 && perCheckpoint < 25e6, `${perCheckpoint}: a checkpoint of model gan is ~24 MB`);
     const checkpoints = await post(b, { iterations: 20, batchSize: 1, checkpointInterval: 1, sampleInterval: 1, keepCheckpoints: 20 });
     assertProblem(checkpoints, 422, 'QUOTA_EXCEEDED');

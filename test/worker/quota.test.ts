@@ -42,7 +42,7 @@ async function setUp(name: string, env: Record<string, string>) {
 
 test('a checkpoint that would take the project over GANFORGE_QUOTA_STORED_BYTES fails the job, saying so', async () => {
   // Room for one checkpoint of model gan (~24 MB) and the samples, not for two.
-  const limit = Math.round(checkpointBytes({ latentDim: 100 }) * 1.5);
+  const limit = Math.round(checkpointBytes({ model: 'gan', latentDim: 100, dataset: 'mnist' }) * 1.5);
   const { jobs, queue, artifacts } = await setUp('quota-bytes', { GANFORGE_QUOTA_STORED_BYTES: String(limit) });
   const id = await submitJob(jobs, queue, { batchSize: 8, iterations: 6, sampleInterval: 100, checkpointInterval: 2 });
   const done = await jobEnded(jobs, id, 90_000);
