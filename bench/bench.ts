@@ -51,6 +51,8 @@ interface Row {
   backend: string;
   iterations?: number;
   itPerSec?: number;
+  /** Iterations per second of CPU time (all threads): what other processes on the machine cannot slow down. */
+  itPerCpuSec?: number;
   peakRssMb?: number;
   note?: string;
 }
@@ -60,6 +62,7 @@ interface ChildResult {
   label: string;
   iterations: number;
   itPerSec: number;
+  itPerCpuSec: number;
   peakRssMb: number;
   note?: string;
   profile?: KernelTime[];
@@ -131,6 +134,7 @@ async function runChild(opts: Options, spec: string): Promise<void> {
   const warmStart = performance.now();
   for (let i = 0; i < Math.max(1, slow ? 1 : opts.warmup) && performance.now() - warmStart < (opts.maxSeconds * 1000) / 4; i++) trainer.step();
   const tensors = tf.memory().numTensors;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let done = 0;
   while (done < iterations && (done < 2 || performance.now() - start < opts.maxSeconds * 1000)) {
@@ -138,6 +142,7 @@ async function runChild(opts: Options, spec: string): Promise<void> {
     done++;
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const leaked = tf.memory().numTensors - tensors;
   const profile = opts.profile && info.name === 'wasm' ? profileKernels('wasm', PROFILE_ITERATIONS, () => trainer.step()) : undefined;
   trainer.dispose();
@@ -145,6 +150,7 @@ async function runChild(opts: Options, spec: string): Promise<void> {
     label: setup.tfjsKernelsOnly ? 'wasm (tfjs kernels only)' : info.label,
     iterations: done,
     itPerSec: done / seconds,
+    itPerCpuSec: done / ((cpu.user + cpu.system) / 1e6),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     ...(leaked !== 0 ? { note: `${leaked} tensors leaked` } : {}),
     ...(profile ? { profile } : {}),
@@ -183,6 +189,7 @@ interface TorchResult {
   itPerSec: number;
   params: { generator: number; discriminator: number };
   peakRssMb: number;
+  cpuSeconds: number;
 }
 
 /** Runs bench/torch_<model>.py (same CLI for every model) and reads its peak RSS from the interpreter. */
@@ -195,7 +202,8 @@ function runTorch(python: string, model: ModelName, threads: number, iterations:
     'try:',
     "    runpy.run_path(sys.argv[0], run_name='__main__')",
     'finally:',
-    "    print(json.dumps({'maxRssKb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), file=sys.stderr)",
+    '    r = resource.getrusage(resource.RUSAGE_SELF)',
+    "    print(json.dumps({'maxRssKb': r.ru_maxrss, 'cpuSeconds': r.ru_utime + r.ru_stime}), file=sys.stderr)",
   ].join('\n');
   const args = ['-c', wrapper, script, '--iterations', String(iterations), '--warmup', '10', '--threads', String(threads), '--batch-size', String(BATCH_SIZE)];
   const run = spawnSync(python, args, { encoding: 'utf8', timeout: 900_000 });
@@ -203,20 +211,21 @@ function runTorch(python: string, model: ModelName, threads: number, iterations:
     const why = run.error ? String(run.error) : (run.stderr.trim().split('\n').at(-2) ?? `exit ${run.status}`);
     throw new Error(`${python} torch_${model}.py failed: ${why}`);
   }
-  const rss = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as { maxRssKb: number };
-  return { ...(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult), peakRssMb: rss.maxRssKb / 1024 };
+  const usage = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as { maxRssKb: number; cpuSeconds: number };
+  return { ...(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult), peakRssMb: usage.maxRssKb / 1024, cpuSeconds: usage.cpuSeconds };
 }
 
 function printTable(rows: Row[], references: string[]): void {
-  const header = ['model', 'backend', 'iterations', 'it/s', 'ms/it', ...references.map((r) => `vs ${r}`), 'peak RSS MB', 'note'];
+  const cpuReference = 'pytorch 1t';
+  const header = ['model', 'backend', 'iterations', 'it/s', 'ms/it', ...references.map((r) => `vs ${r}`), 'it/CPU-s', `vs ${cpuReference} (CPU)`, 'peak RSS MB', 'note'];
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
   const body = rows.map((r) => {
-    const refs = references.map((label) => {
-      const ref = rows.find((x) => x.model === r.model && x.backend === label)?.itPerSec;
-      return r.itPerSec && ref ? `${(r.itPerSec / ref).toFixed(2)}x` : '-';
-    });
+    const ref = (label: string) => rows.find((x) => x.model === r.model && x.backend === label);
     return [
       r.model, r.backend, r.iterations?.toString() ?? '-', r.itPerSec?.toFixed(2) ?? '-', r.itPerSec ? (1000 / r.itPerSec).toFixed(0) : '-',
-      ...refs, r.peakRssMb?.toFixed(0) ?? '-', r.note ?? '',
+      ...references.map((label) => ratio(r.itPerSec, ref(label)?.itPerSec)),
+      r.itPerCpuSec?.toFixed(2) ?? '-', ratio(r.itPerCpuSec, ref(cpuReference)?.itPerCpuSec),
+      r.peakRssMb?.toFixed(0) ?? '-', r.note ?? '',
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
@@ -244,13 +253,19 @@ async function main(): Promise<void> {
 
   /*
    * Rounds interleave the backends and keep each one's best: on a shared machine other processes slow some
-   * measurements down, never speed them up, so the best of a few is the closest to the machine's own speed.
+   * measurements down, never speed them up, so the best of a few is the closest to the machine's own speed. Iterations
+   * per CPU-second (process CPU time, all threads) hardly depend on the load at all: on a busy machine compare those.
    */
   const best = new Map<string, Row>();
   const keep = (row: Row) => {
     const key = `${row.model}/${row.backend}`;
     const old = best.get(key);
-    if (!old || (row.itPerSec ?? 0) > (old.itPerSec ?? 0)) best.set(key, { ...row, peakRssMb: Math.max(row.peakRssMb ?? 0, old?.peakRssMb ?? 0) || undefined });
+    const better = !old || (row.itPerSec ?? 0) > (old.itPerSec ?? 0);
+    best.set(key, {
+      ...(better ? row : old),
+      itPerCpuSec: Math.max(row.itPerCpuSec ?? 0, old?.itPerCpuSec ?? 0) || undefined,
+      peakRssMb: Math.max(row.peakRssMb ?? 0, old?.peakRssMb ?? 0) || undefined,
+    });
   };
   for (let round = 1; round <= opts.rounds; round++) {
     for (const model of opts.models) {
@@ -258,7 +273,7 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round}: ${model} on ${backend}...\n`);
         try {
           const r = runTfjs({ ...opts, profile: opts.profile && round === 1 }, backend, model);
-          keep({ model, backend: `${backend} (${r.label})`, iterations: r.iterations, itPerSec: r.itPerSec, peakRssMb: r.peakRssMb, note: r.note });
+          keep({ model, backend: `${backend} (${r.label})`, iterations: r.iterations, itPerSec: r.itPerSec, itPerCpuSec: r.itPerCpuSec, peakRssMb: r.peakRssMb, note: r.note });
           if (r.profile) profiles.push(formatProfile(`${model} on ${backend} (${r.label}), ${PROFILE_ITERATIONS} iterations`, r.profile));
         } catch (err) {
           keep({ model, backend, note: `not loadable: ${firstLine(err)}` });
@@ -273,9 +288,12 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round}: ${model} on pytorch with ${threads} thread(s)...\n`);
         try {
           const r = runTorch(python, model, threads, opts.torchIterations);
+          // CPU time of the timed iterations: the whole run's less that of a run with one iteration (start-up, warm-up).
+          const base = runTorch(python, model, threads, 1);
+          const itPerCpuSec = (r.iterations - 1) / Math.max(1e-6, r.cpuSeconds - base.cpuSeconds);
           machine.torch = r.torch;
           machine[`${model} params`] = `G ${r.params.generator.toLocaleString('en')} / D ${r.params.discriminator.toLocaleString('en')}`;
-          keep({ model, backend: `pytorch ${threads}t`, iterations: r.iterations, itPerSec: r.itPerSec, peakRssMb: r.peakRssMb });
+          keep({ model, backend: `pytorch ${threads}t`, iterations: r.iterations, itPerSec: r.itPerSec, itPerCpuSec, peakRssMb: r.peakRssMb });
         } catch (err) {
           keep({ model, backend: `pytorch ${threads}t`, note: firstLine(err) });
         }
