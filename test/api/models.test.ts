@@ -1,6 +1,7 @@
 // The job API per model: POST /jobs takes one model's options (and names a stray one), GET /jobs/:id/generate.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { metricNames } from '../../src/contract/job.js';
 import { GanTrainer } from '../../src/gan/trainer.js';
@@ -59,6 +60,8 @@ test('generate.png: a fresh grid from the saved generator; the same seed gives t
   assert.equal(a.statusCode, 200, a.body);
   assert.equal(a.headers['content-type'], 'image/png');
   assert.equal(a.headers['x-checkpoint-iteration'], '1');
+  // The API picked the engine's backend for it (tfjs' plain-JS default holds the event loop for seconds on a dcgan grid).
+  assert.equal(tf.getBackend(), 'wasm');
   const image = PNG.sync.read(a.rawPayload);
   assert.equal(image.width, 2 * 112 + 3 * 2);
   assert.deepEqual((await get('n=4&seed=1')).rawPayload, a.rawPayload);

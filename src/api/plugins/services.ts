@@ -11,6 +11,7 @@ import { SessionStore } from '../../jobs/session-store.js';
 import { ArtifactsService } from '../services/artifacts-service.js';
 import { EventFollower } from '../services/event-follower.js';
 import { GenerateService } from '../services/generate-service.js';
+import { initBackend } from '../../gan/backend.js';
 import { HealthService } from '../services/health-service.js';
 import { IdempotencyService } from '../services/idempotency-service.js';
 import { JobsService } from '../services/jobs-service.js';
@@ -73,7 +74,11 @@ export default fp(
       jobs,
       metrics: new MetricsService({ jobs, metrics }),
       artifacts: artifactsService,
-      generate: new GenerateService({ jobs, artifacts: artifactsService }),
+      generate: new GenerateService({
+        jobs,
+        artifacts: artifactsService,
+        backend: () => initBackend(env.GANFORGE_BACKEND, { blasThreads: env.GANFORGE_BLAS_THREADS }),
+      }),
       events: new EventFollower({ jobs: jobStore, events, watcher }),
       health: new HealthService({ redis, timeoutMs: 1_000 }),
       idempotency: new IdempotencyService({ redis, prefix: opts.env.GANFORGE_PREFIX, ttlSeconds: opts.env.GANFORGE_IDEMPOTENCY_TTL_SECONDS }),

@@ -28,7 +28,13 @@ export interface GenerateQuery {
 export class GenerateService {
   private readonly cache = new Map<string, Promise<Loaded>>();
 
-  constructor(private readonly deps: { jobs: JobsService; artifacts: ArtifactsService }) {}
+  private backend: Promise<unknown> | undefined;
+
+  /**
+   * `backend` picks the TensorFlow.js backend on first use: without it a generator runs on tfjs' plain-JS kernels,
+   * which hold the event loop for seconds on a convolutional grid (the native kernels take milliseconds).
+   */
+  constructor(private readonly deps: { jobs: JobsService; artifacts: ArtifactsService; backend?: () => Promise<unknown> }) {}
 
   /** The PNG grid of `n` images for (seed, label) from the latest or the given checkpoint: the same query, the same bytes. */
   async png(jobId: string, q: GenerateQuery): Promise<{ iteration: number; png: Uint8Array }> {
@@ -38,6 +44,8 @@ export class GenerateService {
       throw new InvalidParameterError('query.label', `label: model ${model.name} is not conditional; leave label out`);
     }
     const { iteration, model: json } = await this.deps.artifacts.generatorModel(jobId, q.iteration);
+    this.backend ??= this.deps.backend?.() ?? Promise.resolve();
+    await this.backend;
     const { generator, numClasses } = await this.load(jobId, iteration, json);
     if (q.label !== undefined && q.label >= numClasses) {
       throw new UnprocessableError('query.label', `label: model ${model.name} of this job has classes 0 to ${numClasses - 1}, got ${q.label}`);
