@@ -7,7 +7,8 @@ import os from 'node:os';
 import { loadEnv, ConfigError } from '../config/env.js';
 import { initBackend } from '../gan/backend.js';
 import { QUEUE_NAME, type TrainJobData } from '../contract/job.js';
-import { bullmqKeys } from '../contract/keys.js';
+import { artifactKeys, bullmqKeys } from '../contract/keys.js';
+import { BuiltinSource, DatasetSources, PackSource } from '../gan/datasets/sources.js';
 import { JobStore } from '../jobs/job-store.js';
 import { MetricsStore } from '../jobs/metrics-store.js';
 import { EventLog } from '../jobs/event-log.js';
@@ -76,7 +77,11 @@ async function main(): Promise<void> {
     redis,
     lockKey: bullmqKeys(env.GANFORGE_PREFIX).jobLock,
     backend: backend.label,
-    datasetDirs: env,
+    datasets: new DatasetSources(
+      new BuiltinSource(env),
+      new PackSource((id) => store.get(artifactKeys.datasetPack(id))),
+      env.GANFORGE_DATASET_CACHE_BYTES,
+    ),
     shutdown: shutdown.signal,
     stats,
     activity: heartbeat,

@@ -10,6 +10,12 @@ export const DATASET_SHAPES: Record<DatasetName, [number, number, number]> = {
   'fashion-mnist': [28, 28, 1],
 };
 
+/** Class names of each built-in dataset, by label. */
+export const DATASET_CLASSES: Record<DatasetName, string[]> = {
+  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+};
+
 export const LIMITS = {
   iterations: { min: 1, max: 1_000_000 },
   batchSize: { min: 1, max: 1024 },
