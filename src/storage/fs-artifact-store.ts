@@ -37,6 +37,42 @@ export class FsArtifactStore implements ArtifactStore {
     return { size: bytes.byteLength, etag: etagOf(bytes) };
   }
 
+  async putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<ArtifactStat> {
+    const target = this.file(key);
+    const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    let sourceError: unknown;
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      const handle = await fs.open(tmp, 'w', 0o600);
+      try {
+        try {
+          for await (const chunk of source) {
+            hash.update(chunk);
+            size += chunk.byteLength;
+            await handle.write(chunk);
+          }
+        } catch (err) {
+          sourceError = err;
+          throw err;
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      if (sourceError !== undefined) throw sourceError;
+      throw new StorageError(`cannot write artifact ${key} under ${this.root}: ${(err as Error).message}`, {
+        cause: err,
+        transient: isTransient(err),
+      });
+    }
+    return { size, etag: `"${hash.digest('base64url').slice(0, 27)}"` };
+  }
+
   async get(key: string): Promise<Uint8Array | null> {
     try {
       return new Uint8Array(await fs.readFile(this.file(key)));
