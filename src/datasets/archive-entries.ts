@@ -38,6 +38,7 @@ export function unsafeName(name: string): string | null {
 }
 
 /** Printable form of a name for the skipped list. */
+// eslint-disable-next-line no-control-regex -- replacing control characters is the point
 const shown = (name: string) => name.replace(/[\0-\x1f\x7f]/g, '?').slice(0, 300);
 
 class Budget {

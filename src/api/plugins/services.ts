@@ -14,6 +14,7 @@ import { GenerateService } from '../services/generate-service.js';
 import { HealthService } from '../services/health-service.js';
 import { IdempotencyService } from '../services/idempotency-service.js';
 import { JobsService } from '../services/jobs-service.js';
+import { DatasetsService } from '../services/datasets-service.js';
 import { MetricsService } from '../services/metrics-service.js';
 import { PrometheusService } from '../services/prometheus-service.js';
 import { WorkersService } from '../services/workers-service.js';
@@ -24,6 +25,7 @@ export interface Services {
   quota: QuotaService;
   links: LinkSigner;
   jobs: JobsService;
+  datasets: DatasetsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
   generate: GenerateService;
@@ -42,7 +44,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { env: Env }) => {
-    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys } = app.infra;
+    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys, datasets, datasetQueue } = app.infra;
     const { env } = opts;
     const watcher = new StreamWatcher(redis);
     app.addHook('preClose', () => watcher.close());
@@ -71,6 +73,15 @@ export default fp(
         failureWindowMs: env.GANFORGE_RATE_LIMIT_WINDOW_MS,
       }),
       jobs,
+      datasets: new DatasetsService({
+        redis,
+        prefix: env.GANFORGE_PREFIX,
+        datasets,
+        jobs: jobStore,
+        store,
+        queue: datasetQueue,
+        maxBytes: env.GANFORGE_DATASET_MAX_BYTES,
+      }),
       metrics: new MetricsService({ jobs, metrics }),
       artifacts: artifactsService,
       generate: new GenerateService({ jobs, artifacts: artifactsService }),
