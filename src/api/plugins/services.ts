@@ -49,7 +49,7 @@ export default fp(
     const watcher = new StreamWatcher(redis);
     app.addHook('preClose', () => watcher.close());
     const quota = new QuotaService({ jobs: jobStore, artifacts, limits: quotaLimits(env) });
-    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota });
+    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota, datasets });
     const retentionMs = env.GANFORGE_JOB_RETENTION_DAYS * 86_400_000;
     const retention =
       retentionMs > 0 ? new RetentionSweeper({ redis, prefix: env.GANFORGE_PREFIX, store: jobStore, jobs, retentionMs, log: app.log }) : null;
