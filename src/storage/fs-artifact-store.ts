@@ -13,31 +13,11 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<ArtifactStat> {
-    const target = this.file(key);
-    const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
-    try {
-      // Owner only: samples and checkpoints are the projects' data, not every local user's.
-      await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-      const handle = await fs.open(tmp, 'w', 0o600);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(tmp, target);
-    } catch (err) {
-      await fs.rm(tmp, { force: true }).catch(() => {});
-      // Node's message names the cause, e.g. "ENOSPC: no space left on device, write".
-      throw new StorageError(`cannot write artifact ${key} under ${this.root}: ${(err as Error).message}`, {
-        cause: err,
-        transient: isTransient(err),
-      });
-    }
-    return { size: bytes.byteLength, etag: etagOf(bytes) };
+    return this.putStream(key, [bytes]);
   }
 
-  async putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<ArtifactStat> {
+  /** Write to a temp file, fsync, rename: readers never see a partial file. */
+  async putStream(key: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<ArtifactStat> {
     const target = this.file(key);
     const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
     const hash = crypto.createHash('sha256');
@@ -51,7 +31,7 @@ export class FsArtifactStore implements ArtifactStore {
           for await (const chunk of source) {
             hash.update(chunk);
             size += chunk.byteLength;
-            await handle.write(chunk);
+            for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
           }
         } catch (err) {
           sourceError = err;
