@@ -73,7 +73,9 @@ export const artifactKeys = {
   checkpointPrefix: (jobId: string, iteration: number) => `jobs/${jobId}/checkpoints/${iteration}`,
   jobPrefix: (jobId: string) => `jobs/${jobId}`,
   /** An uploaded dataset's archive as received (deleted once processed), its pack (pack.ts) and its preview grid. */
-  datasetUpload: (id: string) => `datasets/${id}/upload.bin`,
+  datasetUpload: (id: string) => `datasets/${id}/upload/archive`,
+  /** Under its own prefix, so that deletePrefix removes it on every store. */
+  datasetUploadPrefix: (id: string) => `datasets/${id}/upload`,
   datasetPack: (id: string) => `datasets/${id}/pack.bin`,
   datasetPreview: (id: string) => `datasets/${id}/preview.png`,
   datasetPrefix: (id: string) => `datasets/${id}`,

@@ -26,16 +26,20 @@ export class FsArtifactStore implements ArtifactStore {
     try {
       await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       const handle = await fs.open(tmp, 'w', 0o600);
-      try {
+      // The source's own errors (a limit, a client gone) pass through as they are; only ours become StorageErrors.
+      const chunks = async function* () {
         try {
-          for await (const chunk of source) {
-            hash.update(chunk);
-            size += chunk.byteLength;
-            for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
-          }
+          for await (const chunk of source) yield chunk;
         } catch (err) {
           sourceError = err;
           throw err;
+        }
+      };
+      try {
+        for await (const chunk of chunks()) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
         }
         await handle.sync();
       } finally {

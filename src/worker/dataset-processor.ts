@@ -35,7 +35,7 @@ export function createDatasetProcessor(deps: DatasetProcessorDeps) {
       const built = await buildDataset(upload, format, { ...deps.limits, size, channels: channels as 1 | 3 });
       const pack = await store.put(artifactKeys.datasetPack(id), built.pack);
       await store.put(artifactKeys.datasetPreview(id), built.preview);
-      await store.deletePrefix(artifactKeys.datasetUpload(id));
+      await store.deletePrefix(artifactKeys.datasetUploadPrefix(id));
       const updated = await datasets.update(id, {
         status: 'ready',
         count: built.count,
