@@ -18,6 +18,7 @@ import artifactsRoutes from './routes/artifacts-routes.js';
 import eventsRoutes from './routes/events-routes.js';
 import healthRoutes from './routes/health-routes.js';
 import jobsRoutes from './routes/jobs-routes.js';
+import datasetsRoutes from './routes/datasets-routes.js';
 import keysRoutes from './routes/keys-routes.js';
 import sessionRoutes from './routes/session-routes.js';
 import quotaRoutes from './routes/quota-routes.js';
@@ -80,6 +81,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(swagger);
   app.register(healthRoutes);
   app.register(jobsRoutes);
+  app.register(datasetsRoutes, { uploadsPerClient: env.GANFORGE_DATASET_UPLOADS_PER_CLIENT });
   app.register(metricsRoutes);
   app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
   app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, generate, cancel, resume, delete, keys) and `train`.
+// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, generate, cancel, resume, delete, keys, datasets) and `train`.
 import { ApiClient } from './client/api-client.js';
 import { checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
 import { cancel, generate, keysCreate, keysList, keysRevoke, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
+import { datasetsDelete, datasetsList, datasetsShow, datasetsUpload } from './client/datasets-commands.js';
 import { reportFailure } from './cli-failure.js';
 
 const PROG = 'ganforge';
@@ -46,6 +47,14 @@ function run(api: ApiClient, command: Command): Promise<number> {
       return keysList(api, command);
     case 'keys-revoke':
       return keysRevoke(api, command);
+    case 'datasets-upload':
+      return datasetsUpload(api, command);
+    case 'datasets-list':
+      return datasetsList(api, command);
+    case 'datasets-show':
+      return datasetsShow(api, command);
+    case 'datasets-delete':
+      return datasetsDelete(api, command);
   }
 }
 

@@ -5,6 +5,7 @@ import { BACKENDS, type BackendPreference } from '../contract/backends.js';
 import { AppError } from '../errors.js';
 import { describeParseArgsError, isNumberText } from './flags.js';
 import { MODELS, getModel } from '../gan/models/registry.js';
+import { isBuiltinDataset } from '../gan/datasets/sources.js';
 import { CONFIG_FIELDS, DATASET_NAMES, MODEL_NAMES, trainConfigSchema, type TrainConfig } from '../gan/train-config.js';
 
 /** A bad command line; the message is one line naming the flag, fit to print before the usage text. */
@@ -110,6 +111,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   const model = typeof configInput.model === 'string' && MODEL_NAMES.includes(configInput.model as never) ? configInput.model : 'gan';
   const config = trainConfigSchema.safeParse(configInput);
   if (!config.success) throw new UsageError(describeIssue(config.error, CONFIG_FLAGS, modelFields(model), values, model));
+  // An uploaded dataset lives in the service's artifact store: this trainer reads the built-ins only.
+  if (!isBuiltinDataset(config.data.dataset)) throw new UsageError(mustBeBuiltin(config.data.dataset));
 
   if (values.out === undefined) throw new UsageError('missing required flag --out');
   const cliInput: Record<string, unknown> = { resume: values.resume === true };
@@ -145,10 +148,14 @@ function describeIssue(
   }
   const key = String(issue.path[0]);
   if (key === 'model') return `--model: must be one of ${MODEL_NAMES.join(', ')}, got ${JSON.stringify(String(values.model))}`;
+  if (key === 'dataset') return mustBeBuiltin(String(values.dataset));
   const flag = Object.keys(flags).find((f) => flags[f] === key);
   if (flag === undefined) return issue.message;
   return mustBe(flag, fields[key], String(values[flag]));
 }
+
+const mustBeBuiltin = (raw: string) =>
+  `--dataset: must be one of ${DATASET_NAMES.join(', ')}, got ${JSON.stringify(raw)} (uploaded datasets train through the service)`;
 
 function mustBe(flag: string, field: FieldSchema, raw: string): string {
   return `--${flag}: must be ${describeField(field)}, got ${JSON.stringify(raw)}`;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { loadTrainEnv } from '../config/env.js';
 import { shellQuote } from '../contract/run-directory.js';
 import { initBackend, type BackendInfo } from '../gan/backend.js';
-import { describeDataset, loadDataset, type Dataset } from '../gan/datasets/index.js';
+import { describeDataset, type Dataset } from '../gan/datasets/index.js';
+import { BuiltinSource } from '../gan/datasets/sources.js';
 import { GanTrainer, type IterationMetrics } from '../gan/trainer.js';
 import type { TrainConfig } from '../gan/train-config.js';
 import { formatLogLine, type LogLineMetrics } from './log-line.js';
@@ -50,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
   const backend = await initBackend(backendPreference).catch((err: Error) => {
     throw new CliError(err.message);
   });
-  const dataset = await loadDataset(config.dataset, env);
+  // Built-ins only: an uploaded dataset lives in the service's artifact store.
+  const dataset = await new BuiltinSource(env).load(config.dataset);
   printStartup(backend, dataset, config, out, latest);
 
   const checkpoint = latest ? await readCheckpoint(latest.dir) : undefined;

@@ -242,6 +242,19 @@ const serviceVars = {
   GANFORGE_JOB_RETENTION_DAYS: z.coerce.number().min(0).max(36500).default(0),
   /** Serve the BullMQ board at /admin/queues. */
   GANFORGE_QUEUE_BOARD: bool.default(false),
+  /** Largest dataset archive POST /datasets takes, in bytes: the upload is cut off with 413 as it passes this. */
+  GANFORGE_DATASET_MAX_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 ** 2),
+  /** Most entries (files and folders) a dataset archive may hold; beyond it the dataset fails. */
+  GANFORGE_DATASET_MAX_ENTRIES: z.coerce.number().int().min(1).default(200_000),
+  /** Most bytes a dataset archive may unpack to (zip bombs), and the most an entry may expand by (ratio). */
+  GANFORGE_DATASET_MAX_UNPACKED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 ** 3),
+  GANFORGE_DATASET_MAX_RATIO: z.coerce.number().min(1).default(200),
+  /** Pixels an image's header may claim (decode limit); larger ones are skipped unread. */
+  GANFORGE_DATASET_MAX_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
+  /** Dataset uploads one client (IP address) may send at once to one API instance (beyond: 429). */
+  GANFORGE_DATASET_UPLOADS_PER_CLIENT: z.coerce.number().int().min(1).default(2),
+  /** Bytes of decoded datasets a worker keeps in memory (least recently used dropped first). */
+  GANFORGE_DATASET_CACHE_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
 };
 
 function requireS3Bucket(env: { GANFORGE_STORAGE: string; GANFORGE_S3_BUCKET?: string }, ctx: z.RefinementCtx): void {

@@ -41,6 +41,10 @@ export function redisKeys(prefix: string) {
     idempotency: (key: string) => `${p}:idem:${key}`,
     /** Prefix of the API's rate-limit counters (one string per client and route group). */
     rateLimit: `${p}:rl:`,
+    /** String: JSON DatasetRecord of an uploaded dataset. */
+    dataset: (id: string) => `${p}:dataset:${id}`,
+    /** Sorted set: one project's dataset ids scored by creation time (ms). */
+    projectDatasets: (project: string) => `${p}:project:${project}:datasets`,
     /** Hash: worker id -> JSON heartbeat. */
     workers: `${p}:workers`,
     /** Sorted set: worker ids scored by their last heartbeat (ms since the epoch); stale ones are pruned. */
@@ -68,4 +72,11 @@ export const artifactKeys = {
   sample: (jobId: string, sampleId: string) => `jobs/${jobId}/samples/${sampleId}.png`,
   checkpointPrefix: (jobId: string, iteration: number) => `jobs/${jobId}/checkpoints/${iteration}`,
   jobPrefix: (jobId: string) => `jobs/${jobId}`,
+  /** An uploaded dataset's archive as received (deleted once processed), its pack (pack.ts) and its preview grid. */
+  datasetUpload: (id: string) => `datasets/${id}/upload/archive`,
+  /** Under its own prefix, so that deletePrefix removes it on every store. */
+  datasetUploadPrefix: (id: string) => `datasets/${id}/upload`,
+  datasetPack: (id: string) => `datasets/${id}/pack.bin`,
+  datasetPreview: (id: string) => `datasets/${id}/preview.png`,
+  datasetPrefix: (id: string) => `datasets/${id}`,
 };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MODELS, MODEL_SCHEMAS } from './models/registry.js';
 
-export { DATASET_NAMES, DATASET_SHAPES, LIMITS, NON_TRAJECTORY_FIELDS, type DatasetName } from './models/common-options.js';
+export { DATASET_CLASSES, DATASET_NAMES, DATASET_SHAPES, LIMITS, type ImageShape, NON_TRAJECTORY_FIELDS, type DatasetName } from './models/common-options.js';
 export { MODEL_NAMES, type ModelName } from './models/registry.js';
 
 /** Each model's own fields and defaults (Keras-GAN's for its model; iterations default to the job service's 30,000). */

@@ -4,7 +4,7 @@ import type { Env } from '../config/env.js';
 import type * as tf from '@tensorflow/tfjs';
 import { AppError } from '../errors.js';
 import { getModel } from '../gan/models/registry.js';
-import { DATASET_SHAPES } from '../gan/train-config.js';
+import { DATASET_SHAPES, type DatasetName, type ImageShape } from '../gan/train-config.js';
 import type { JobSpec } from '../contract/job.js';
 
 export interface QuotaLimits {
@@ -37,13 +37,15 @@ const checkpointSizes = new Map<string, number>();
  * optimizer slots per trainable weight (Adam's moments; RMSprop keeps two as well), counted from the model itself,
  * built once per model, latent size and image shape. 24.3 MB for gan at latentDim 100, what a real checkpoint measures.
  */
-export function checkpointBytes(spec: Pick<JobSpec, 'model' | 'latentDim' | 'dataset'>): number {
-  const key = `${spec.model}:${spec.latentDim}:${spec.dataset}`;
+export function checkpointBytes(spec: Pick<JobSpec, 'model' | 'latentDim' | 'dataset'>, imageShape?: ImageShape): number {
+  const shape = imageShape ?? DATASET_SHAPES[spec.dataset as DatasetName];
+  if (!shape) throw new Error(`checkpointBytes: the shape of dataset ${spec.dataset} must be given`);
+  const key = `${spec.model}:${spec.latentDim}:${shape.join('x')}`;
   let bytes = checkpointSizes.get(key);
   if (bytes === undefined) {
     const model = getModel(spec.model);
     const config = model.schema.parse({ model: spec.model, latentDim: spec.latentDim, dataset: spec.dataset });
-    const built = model.create({ config, imageShape: DATASET_SHAPES[spec.dataset], numClasses: 10 });
+    const built = model.create({ config, imageShape: shape, numClasses: 10 });
     try {
       const count = (weights: tf.LayerVariable[]) => weights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
       const nets = [built.generator, built.discriminator];
@@ -70,11 +72,12 @@ export interface JobFootprint {
 }
 
 /** What a job will store at most: its kept checkpoints, its sample grids (raw pixels, an upper bound of the PNG) and metrics. */
-export function estimateFootprint(spec: JobSpec): JobFootprint {
+export function estimateFootprint(spec: JobSpec, imageShape?: ImageShape): JobFootprint {
+  const [height, width, channels] = imageShape ?? DATASET_SHAPES[spec.dataset as DatasetName];
   const written = Math.ceil(spec.iterations / spec.checkpointInterval);
   const keptCheckpoints = spec.keepCheckpoints === undefined ? written : Math.min(written, spec.keepCheckpoints);
-  const checkpoints = keptCheckpoints * checkpointBytes(spec);
-  const samples = Math.ceil(spec.iterations / spec.sampleInterval) * (spec.sampleGrid * 28) ** 2;
+  const checkpoints = keptCheckpoints * checkpointBytes(spec, [height, width, channels]);
+  const samples = Math.ceil(spec.iterations / spec.sampleInterval) * spec.sampleGrid ** 2 * height * width * channels;
   const metrics = 12 * spec.iterations;
   return { checkpoints, samples, metrics, total: checkpoints + samples + metrics, keptCheckpoints };
 }

@@ -10,6 +10,11 @@ export interface ArtifactStat {
 export interface ArtifactStore {
   /** Writes atomically: a reader sees the whole old value, the whole new one, or nothing. */
   put(key: string, bytes: Uint8Array): Promise<ArtifactStat>;
+  /**
+   * Writes what a stream yields, without holding it all in memory (an upload). Atomic like put; when the stream
+   * fails (a limit, a client gone), nothing is left under the key and the stream's error is thrown.
+   */
+  putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<ArtifactStat>;
   /** null when the key does not exist. */
   get(key: string): Promise<Uint8Array | null>;
   stat(key: string): Promise<ArtifactStat | null>;

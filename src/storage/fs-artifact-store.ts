@@ -13,14 +13,34 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<ArtifactStat> {
+    return this.putStream(key, [bytes]);
+  }
+
+  /** Write to a temp file, fsync, rename: readers never see a partial file. */
+  async putStream(key: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<ArtifactStat> {
     const target = this.file(key);
     const tmp = `${target}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+    const hash = crypto.createHash('sha256');
+    let size = 0;
+    let sourceError: unknown;
     try {
-      // Owner only: samples and checkpoints are the projects' data, not every local user's.
       await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       const handle = await fs.open(tmp, 'w', 0o600);
+      // The source's own errors (a limit, a client gone) pass through as they are; only ours become StorageErrors.
+      const chunks = async function* () {
+        try {
+          for await (const chunk of source) yield chunk;
+        } catch (err) {
+          sourceError = err;
+          throw err;
+        }
+      };
       try {
-        await handle.writeFile(bytes);
+        for await (const chunk of chunks()) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
+        }
         await handle.sync();
       } finally {
         await handle.close();
@@ -28,13 +48,13 @@ export class FsArtifactStore implements ArtifactStore {
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => {});
-      // Node's message names the cause, e.g. "ENOSPC: no space left on device, write".
+      if (sourceError !== undefined) throw sourceError;
       throw new StorageError(`cannot write artifact ${key} under ${this.root}: ${(err as Error).message}`, {
         cause: err,
         transient: isTransient(err),
       });
     }
-    return { size: bytes.byteLength, etag: etagOf(bytes) };
+    return { size, etag: `"${hash.digest('base64url').slice(0, 27)}"` };
   }
 
   async get(key: string): Promise<Uint8Array | null> {

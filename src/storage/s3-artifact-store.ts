@@ -1,5 +1,9 @@
 // Artifact store in an S3-compatible bucket (AWS S3, MinIO, ...): one object per key under an optional key prefix.
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -17,6 +21,9 @@ export interface S3ArtifactStoreOptions {
   /** Keys per ListObjectsV2 page and per DeleteObjects request (S3 allows at most 1000); tests page with fewer. */
   pageSize?: number;
 }
+
+/** S3's smallest part (but the last) is 5 MiB. */
+const PART_BYTES = 8 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = { png: 'image/png', json: 'application/json' };
 
@@ -57,6 +64,52 @@ export class S3ArtifactStore implements ArtifactStore {
       return { size: bytes.byteLength, etag: res.ETag };
     } catch (err) {
       throw storageError('write', key, err);
+    }
+  }
+
+  /** Parts of PART_BYTES in a multipart upload (a single PUT when the stream is smaller): memory holds one part. */
+  async putStream(key: string, source: AsyncIterable<Uint8Array>): Promise<ArtifactStat> {
+    const Key = this.objectKey(key);
+    let uploadId: string | undefined;
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let size = 0;
+    let sourceError: unknown;
+    const flush = async () => {
+      if (!uploadId) {
+        const res = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType: 'application/octet-stream' }));
+        uploadId = res.UploadId;
+      }
+      const Body = Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+      const PartNumber = parts.length + 1;
+      const res = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber, Body, ContentLength: Body.length }));
+      parts.push({ ETag: res.ETag!, PartNumber });
+    };
+    try {
+      try {
+        for await (const chunk of source) {
+          pending.push(chunk);
+          pendingBytes += chunk.byteLength;
+          size += chunk.byteLength;
+          if (pendingBytes >= PART_BYTES) await flush();
+        }
+      } catch (err) {
+        sourceError = err;
+        throw err;
+      }
+      if (!uploadId) return await this.put(key, Buffer.concat(pending));
+      if (pendingBytes > 0) await flush();
+      const res = await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      );
+      return { size, etag: res.ETag ?? `"${size}"` };
+    } catch (err) {
+      if (uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId })).catch(() => {});
+      if (sourceError !== undefined) throw sourceError;
+      throw err instanceof StorageError ? err : storageError('write', key, err);
     }
   }
 

@@ -7,7 +7,8 @@ import os from 'node:os';
 import { loadEnv, ConfigError } from '../config/env.js';
 import { initBackend } from '../gan/backend.js';
 import { QUEUE_NAME, type TrainJobData } from '../contract/job.js';
-import { bullmqKeys } from '../contract/keys.js';
+import { artifactKeys, bullmqKeys } from '../contract/keys.js';
+import { BuiltinSource, DatasetSources, PackSource } from '../gan/datasets/sources.js';
 import { JobStore } from '../jobs/job-store.js';
 import { MetricsStore } from '../jobs/metrics-store.js';
 import { EventLog } from '../jobs/event-log.js';
@@ -18,6 +19,9 @@ import { createArtifactStore } from '../storage/create-artifact-store.js';
 import { chooseGpu } from './gpu-choice.js';
 import { Heartbeat } from './heartbeat.js';
 import { createTrainProcessor } from './train-processor.js';
+import { createDatasetProcessor } from './dataset-processor.js';
+import { DATASET_QUEUE_NAME, type DatasetJobData } from '../contract/dataset.js';
+import { DatasetStore } from '../jobs/dataset-store.js';
 
 async function main(): Promise<void> {
   let env;
@@ -76,7 +80,11 @@ async function main(): Promise<void> {
     redis,
     lockKey: bullmqKeys(env.GANFORGE_PREFIX).jobLock,
     backend: backend.label,
-    datasetDirs: env,
+    datasets: new DatasetSources(
+      new BuiltinSource(env),
+      new PackSource((id) => store.get(artifactKeys.datasetPack(id))),
+      env.GANFORGE_DATASET_CACHE_BYTES,
+    ),
     shutdown: shutdown.signal,
     stats,
     activity: heartbeat,
@@ -92,6 +100,23 @@ async function main(): Promise<void> {
     stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS,
     maxStalledCount: env.GANFORGE_MAX_STALLED,
   });
+  // Uploaded archives are unpacked and decoded here, never in the API's event loop.
+  const datasetWorker = new Worker<DatasetJobData>(
+    DATASET_QUEUE_NAME,
+    createDatasetProcessor({
+      datasets: new DatasetStore(redis, env.GANFORGE_PREFIX),
+      store,
+      log,
+      limits: {
+        maxEntries: env.GANFORGE_DATASET_MAX_ENTRIES,
+        maxUnpackedBytes: env.GANFORGE_DATASET_MAX_UNPACKED_BYTES,
+        maxRatio: env.GANFORGE_DATASET_MAX_RATIO,
+        maxPixels: env.GANFORGE_DATASET_MAX_PIXELS,
+      },
+    }),
+    { connection: redis.duplicate(), prefix: env.GANFORGE_PREFIX, concurrency: 1, name: workerId },
+  );
+  datasetWorker.on('error', (err) => log.error({ err }, 'dataset worker error'));
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('ready', () => log.info({ queue: QUEUE_NAME, prefix: env.GANFORGE_PREFIX }, 'worker ready'));
   heartbeat.start();
@@ -103,7 +128,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping: checkpointing the current job and handing it back');
     shutdown.abort();
-    await worker.close();
+    await Promise.all([worker.close(), datasetWorker.close()]);
     await heartbeat.stop().catch((err: unknown) => log.warn({ err }, 'could not leave the worker registry'));
     // Released after the job is handed back, when this process no longer computes on the GPU.
     await gpu.lease?.release().catch((err: unknown) => log.warn({ err }, 'could not release the GPU lease'));

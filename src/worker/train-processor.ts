@@ -3,9 +3,8 @@ import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { GanTrainer } from '../gan/trainer.js';
-import { describeDataset, type Dataset } from '../gan/datasets/dataset.js';
-import { loadDataset, type DatasetDirs } from '../gan/datasets/index.js';
-import type { DatasetName } from '../gan/train-config.js';
+import { describeDataset } from '../gan/datasets/dataset.js';
+import type { DatasetSource } from '../gan/datasets/sources.js';
 import { isTerminal, metricNames, type JobStatus, type TrainJobData } from '../contract/job.js';
 import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
@@ -18,23 +17,12 @@ export interface ProcessorDeps extends ReporterDeps {
   /** BullMQ's lock key of a job: it holds the token of the worker that owns the job. */
   lockKey: (jobId: string) => string;
   backend: string;
-  /** Where the datasets' files are (from the environment). */
-  datasetDirs: DatasetDirs;
+  /** Where datasets come from by reference (built-in name or uploaded id), cached by the source. */
+  datasets: DatasetSource;
   /** Aborted when the worker shuts down: the job checkpoints and goes back to the queue. */
   shutdown: AbortSignal;
   /** Cluster-wide job counters served by the API's GET /metrics. */
   stats: ClusterStats;
-}
-
-const datasets = new Map<DatasetName, Promise<Dataset>>();
-function cachedDataset(name: DatasetName, dirs: DatasetDirs): Promise<Dataset> {
-  let d = datasets.get(name);
-  if (!d) {
-    d = loadDataset(name, dirs);
-    d.catch(() => datasets.delete(name));
-    datasets.set(name, d);
-  }
-  return d;
 }
 
 export function createTrainProcessor(deps: ProcessorDeps) {
@@ -63,7 +51,7 @@ export function createTrainProcessor(deps: ProcessorDeps) {
 
     let trainer: GanTrainer | undefined;
     try {
-      const dataset = await cachedDataset(spec.dataset, deps.datasetDirs);
+      const dataset = await deps.datasets.load(spec.dataset);
       const latest = await artifacts.getCheckpoint(jobId);
       const checkpoint = latest ? await artifacts.readCheckpoint(latest) : undefined;
       const { name: _name, keepCheckpoints: _keep, ...config } = spec;

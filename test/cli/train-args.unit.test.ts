@@ -117,7 +117,9 @@ test('bad values name the flag, the rule and the value', () => {
   assert.equal(usageError([...out, '--learning-rate', '0']), '--learning-rate: must be a number > 0 and <= 1, got "0"');
   assert.equal(usageError([...out, '--beta1', '1']), '--beta1: must be a number >= 0 and < 1, got "1"');
   assert.equal(usageError([...out, '--beta2', 'NaN']), '--beta2: must be a number >= 0 and < 1, got "NaN"');
-  assert.equal(usageError([...out, '--dataset', 'cifar10']), '--dataset: must be one of mnist, fashion-mnist, got "cifar10"');
+  assert.equal(usageError([...out, '--dataset', 'cifar10']), '--dataset: must be one of mnist, fashion-mnist, got "cifar10" (uploaded datasets train through the service)');
+  const upload = '2b7f0b9e-8a4c-4d7e-9f3a-1c2d3e4f5a6b';
+  assert.equal(usageError([...out, '--dataset', upload]), `--dataset: must be one of mnist, fashion-mnist, got "${upload}" (uploaded datasets train through the service)`);
   assert.equal(
     usageError([...out, '--backend', 'gpu']),
     '--backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, wasm-plain, cpu, got "gpu"',

@@ -85,6 +85,8 @@ test('a job from the form: field errors, live chart, samples with a slider, chec
   assert.equal(await page.inputValue('#field-iterations'), '30000');
   assert.equal(await page.inputValue('#field-batchSize'), '128');
   assert.match(await page.textContent('#hint-batchSize') ?? '', /default 128 · 1 – 1,024/);
+  // The dataset is a built-in name or an upload's id; the form offers the built-ins.
+  assert.deepEqual(await page.locator('#field-dataset option').allTextContents(), ['mnist', 'fashion-mnist']);
   // Each model brings its own options and defaults; the common fields keep what was typed.
   await page.fill('#field-iterations', '500');
   await page.selectOption('#field-model', 'wgan');

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { freePort, startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { OpenApiValidator } from '../helpers/openapi-validator.js';
+import { makeZip, solidPng } from '../helpers/archives.js';
 
 const OPENAPI = new URL('../../openapi.yaml', import.meta.url);
 const validator = OpenApiValidator.fromFile(OPENAPI);
@@ -74,7 +75,7 @@ function check(method: string, url: string, status: number, headers: Headers, bo
 async function call(
   method: string,
   url: string,
-  opts: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  opts: { json?: unknown; body?: string | Blob; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   const headers = { ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
   const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.body;
@@ -318,6 +319,28 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal((await call('GET', `/jobs/${a}/checkpoints/20/archive`)).status, 404);
   assert.equal((await call('GET', '/workers')).status, 200);
   assert.equal((await call('GET', '/metrics')).status, 200);
+});
+
+test('datasets: upload (zip), processing to ready, list, get, preview, delete; 400, 404, 409, 415 as documented', async () => {
+  const png = await solidPng(28, 28, [200, 10, 10]);
+  const zip = makeZip([{ name: 'a/1.png', data: png }, { name: 'b/1.png', data: png }]);
+  const up = await call('POST', '/datasets?name=conformance&size=28&channels=3', { body: new Blob([new Uint8Array(zip)]), headers: { 'content-type': 'application/zip' } });
+  assert.equal(up.status, 202, up.text);
+  const id = up.json.id as string;
+  assert.equal((await call('GET', `/datasets/${id}/preview.png`)).status, 409);
+  const ready = await waitUntil(async () => {
+    const r = await call('GET', `/datasets/${id}`);
+    return r.json.status !== 'processing' && r.json;
+  }, 60_000, 'the dataset to be processed');
+  assert.equal(ready.status, 'ready', JSON.stringify(ready));
+  const list = await call('GET', '/datasets');
+  assert.ok(list.json.datasets.some((d: { id: string }) => d.id === id));
+  assert.equal((await call('GET', `/datasets/${id}/preview.png`)).status, 200);
+  assert.equal((await call('GET', `/datasets/${unknownId()}`)).status, 404);
+  assert.equal((await call('POST', '/datasets?name=x', { body: 'hello', headers: { 'content-type': 'text/plain' } })).status, 415);
+  assert.equal((await call('POST', '/datasets?name=x&size=7', { body: new Blob([new Uint8Array(zip)]), headers: { 'content-type': 'application/zip' } })).status, 400);
+  assert.equal((await call('DELETE', `/datasets/${id}`)).status, 204);
+  assert.equal((await call('DELETE', `/datasets/${id}`)).status, 404);
 });
 
 test('API keys: create, list, revoke; 401, 403 and 400 as documented (last: the first key turns authentication on)', async () => {

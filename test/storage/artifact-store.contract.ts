@@ -30,6 +30,30 @@ export function artifactStoreContract(name: string, makeStore: () => Promise<Sto
     return f.store;
   };
 
+  test(`${name}: putStream writes what a stream yields (one part or many); a failing stream leaves nothing`, async () => {
+    const store = await fresh();
+    async function* chunks(n: number, size: number, failAt = -1) {
+      for (let i = 0; i < n; i++) {
+        if (i === failAt) throw new Error('client went away');
+        yield new Uint8Array(size).fill(i + 1);
+      }
+    }
+    const small = await store.putStream('datasets/d/upload.bin', chunks(3, 1000));
+    assert.equal(small.size, 3000);
+    const got = await store.get('datasets/d/upload.bin');
+    assert.equal(got?.length, 3000);
+    assert.deepEqual([got![0], got![1500], got![2999]], [1, 2, 3]);
+    assert.deepEqual(await store.stat('datasets/d/upload.bin'), small);
+    // 20 MiB: more than one multipart part in S3.
+    const big = await store.putStream('datasets/e/upload.bin', chunks(20, 1024 * 1024));
+    assert.equal(big.size, 20 * 1024 * 1024);
+    const bigGot = await store.get('datasets/e/upload.bin');
+    assert.deepEqual([bigGot!.length, bigGot![0], bigGot![20 * 1024 * 1024 - 1]], [20 * 1024 * 1024, 1, 20]);
+    await assert.rejects(store.putStream('datasets/f/upload.bin', chunks(12, 1024 * 1024, 10)), /client went away/);
+    assert.equal(await store.get('datasets/f/upload.bin'), null);
+    assert.deepEqual(await store.list('datasets/f'), []);
+  });
+
   test(`${name}: put then get returns the bytes; stat and put agree on size and etag`, async () => {
     const store = await fresh();
     const put = await store.put('jobs/a/samples/s1.png', text('hello'));

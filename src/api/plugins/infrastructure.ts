@@ -11,6 +11,9 @@ import { EventLog } from '../../jobs/event-log.js';
 import { JobStore } from '../../jobs/job-store.js';
 import { MetricsStore } from '../../jobs/metrics-store.js';
 import { createTrainQueue } from '../../jobs/train-queue.js';
+import { createDatasetQueue } from '../../jobs/dataset-queue.js';
+import { DatasetStore } from '../../jobs/dataset-store.js';
+import type { DatasetJobData } from '../../contract/dataset.js';
 import { WorkerRegistry } from '../../jobs/worker-registry.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { createArtifactStore } from '../../storage/create-artifact-store.js';
@@ -23,6 +26,8 @@ export interface Infrastructure {
   artifacts: ArtifactIndex;
   store: ArtifactStore;
   queue: Queue<TrainJobData>;
+  datasetQueue: Queue<DatasetJobData>;
+  datasets: DatasetStore;
   stats: ClusterStats;
   workers: WorkerRegistry;
   apiKeys: ApiKeyStore;
@@ -49,6 +54,8 @@ export default fp(
     const store = createArtifactStore(env);
     const queue = createTrainQueue(redis, env.GANFORGE_PREFIX);
     queue.on('error', () => {}); // the shared connection's errors are logged above
+    const datasetQueue = createDatasetQueue(redis, env.GANFORGE_PREFIX);
+    datasetQueue.on('error', () => {});
 
     app.decorate('infra', {
       redis,
@@ -58,13 +65,15 @@ export default fp(
       artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
       store,
       queue,
+      datasetQueue,
+      datasets: new DatasetStore(redis, env.GANFORGE_PREFIX),
       stats: new ClusterStats(redis, env.GANFORGE_PREFIX),
       workers: new WorkerRegistry(redis, env.GANFORGE_PREFIX),
       apiKeys: new ApiKeyStore(redis, env.GANFORGE_PREFIX),
     });
 
     app.addHook('onClose', async () => {
-      await queue.close();
+      await Promise.all([queue.close(), datasetQueue.close()]);
       await store.close();
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();

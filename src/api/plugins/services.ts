@@ -15,6 +15,7 @@ import { initBackend } from '../../gan/backend.js';
 import { HealthService } from '../services/health-service.js';
 import { IdempotencyService } from '../services/idempotency-service.js';
 import { JobsService } from '../services/jobs-service.js';
+import { DatasetsService } from '../services/datasets-service.js';
 import { MetricsService } from '../services/metrics-service.js';
 import { PrometheusService } from '../services/prometheus-service.js';
 import { WorkersService } from '../services/workers-service.js';
@@ -25,6 +26,7 @@ export interface Services {
   quota: QuotaService;
   links: LinkSigner;
   jobs: JobsService;
+  datasets: DatasetsService;
   metrics: MetricsService;
   artifacts: ArtifactsService;
   generate: GenerateService;
@@ -43,12 +45,12 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { env: Env }) => {
-    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys } = app.infra;
+    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys, datasets, datasetQueue } = app.infra;
     const { env } = opts;
     const watcher = new StreamWatcher(redis);
     app.addHook('preClose', () => watcher.close());
     const quota = new QuotaService({ jobs: jobStore, artifacts, limits: quotaLimits(env) });
-    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota });
+    const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota, datasets });
     const retentionMs = env.GANFORGE_JOB_RETENTION_DAYS * 86_400_000;
     const retention =
       retentionMs > 0 ? new RetentionSweeper({ redis, prefix: env.GANFORGE_PREFIX, store: jobStore, jobs, retentionMs, log: app.log }) : null;
@@ -72,6 +74,15 @@ export default fp(
         failureWindowMs: env.GANFORGE_RATE_LIMIT_WINDOW_MS,
       }),
       jobs,
+      datasets: new DatasetsService({
+        redis,
+        prefix: env.GANFORGE_PREFIX,
+        datasets,
+        jobs: jobStore,
+        store,
+        queue: datasetQueue,
+        maxBytes: env.GANFORGE_DATASET_MAX_BYTES,
+      }),
       metrics: new MetricsService({ jobs, metrics }),
       artifacts: artifactsService,
       generate: new GenerateService({

@@ -40,6 +40,7 @@ export default fp(
         },
         tags: [
           { name: 'jobs', description: 'Training jobs' },
+          { name: 'datasets', description: 'Built-in and uploaded datasets (archives of images labelled by folder)' },
           { name: 'artifacts', description: 'Metrics, events, samples, checkpoints and generators of a job' },
           { name: 'operations', description: 'Health, Prometheus metrics, live workers and this API description' },
           { name: 'keys', description: 'API keys and their projects (admin only)' },

@@ -50,11 +50,15 @@ export const transform: Transform = (input) => {
 /** Set to true in a route's schema whose body may be left out: @fastify/swagger marks every request body required. */
 export const OPTIONAL_BODY = 'x-ganforge-optional-body';
 
+/** Set in a route's schema whose body is a raw stream (no JSON schema): `{ description, types }` becomes its requestBody. */
+export const RAW_BODY = 'x-ganforge-raw-body';
+
 type HeaderObject = { schema?: Record<string, unknown>; required?: boolean };
 type Operation = {
   responses?: Record<string, { headers?: Record<string, HeaderObject> }>;
-  requestBody?: { required?: boolean };
+  requestBody?: { required?: boolean; description?: string; content?: Record<string, unknown> };
   [OPTIONAL_BODY]?: boolean;
+  [RAW_BODY]?: { description: string; types: string[] };
 };
 type Paths = Record<string, Record<string, Operation>>;
 
@@ -65,6 +69,19 @@ function markOptionalBodies(paths: Paths | undefined): void {
       if (!(OPTIONAL_BODY in operation)) continue;
       delete operation[OPTIONAL_BODY];
       if (operation.requestBody) operation.requestBody.required = false;
+    }
+  }
+}
+
+/** Turns the RAW_BODY marks into a required binary requestBody in each of the media types. */
+function addRawBodies(paths: Paths | undefined): void {
+  for (const item of Object.values(paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const raw = operation[RAW_BODY];
+      if (!raw) continue;
+      delete operation[RAW_BODY];
+      const content = Object.fromEntries(raw.types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]));
+      operation.requestBody = { required: true, description: raw.description, content };
     }
   }
 }
@@ -90,6 +107,7 @@ export const transformObject: TransformObject = (input) => {
   const doc = baseTransformObject(input) as { paths?: Paths; components?: { schemas?: Record<string, unknown> } };
   liftRequiredHeaders(doc.paths);
   markOptionalBodies(doc.paths);
+  addRawBodies(doc.paths);
   const schemas = doc.components?.schemas;
   if (!schemas) return doc as ReturnType<TransformObject>;
   const used = new Set<string>();

@@ -116,6 +116,20 @@ export class UnprocessableError extends DomainError {
   }
 }
 
+/** A request body over a size limit (an upload past GANFORGE_DATASET_MAX_BYTES, as it passes it). */
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly status = 413;
+  readonly retry = 'permanent';
+}
+
+/** A body in a media type this route does not take. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
+  readonly retry = 'permanent';
+}
+
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }

@@ -1,6 +1,8 @@
 // Job lifecycle for the API: create + enqueue, read, list, cancel, resume, delete. Knows Redis and the queue, not HTTP.
 import { getModel } from '../../gan/models/registry.js';
-import { DATASET_SHAPES } from '../../gan/train-config.js';
+import { DATASET_SHAPES, type ImageShape } from '../../gan/train-config.js';
+import { isBuiltinDataset } from '../../gan/datasets/sources.js';
+import type { DatasetStore } from '../../jobs/dataset-store.js';
 import crypto from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { isTerminal, jobSpecSchema, type JobRecord, type JobSpec, type JobStatus, type TrainJobData } from '../../contract/job.js';
@@ -24,6 +26,7 @@ export interface JobsServiceDeps {
   maxActiveJobs: number;
   stats: ClusterStats;
   quota: QuotaService;
+  datasets: DatasetStore;
 }
 
 const tooManyActive = (max: number) =>
@@ -39,10 +42,8 @@ export class JobsService {
     const { jobs, queue, maxActiveJobs, quota } = this.deps;
     // A seed picked here and stored in the spec makes every run repeatable from its record.
     const spec = jobSpecSchema.parse(quota.withDefaults({ ...input, seed: input.seed ?? crypto.randomInt(0, 2 ** 31) }));
-    // Refused here rather than by the worker: a model that cannot make images of the dataset's shape never starts.
-    const shapeError = getModel(spec.model).imageShapeError(DATASET_SHAPES[spec.dataset]);
-    if (shapeError) throw new UnprocessableError('body.dataset', `dataset ${spec.dataset}: model ${spec.model} ${shapeError}`);
-    await quota.check(spec, owner.project);
+    const shape = await this.datasetShapeFor(spec, owner.project);
+    await quota.check(spec, owner.project, shape);
     const record = await jobs.createWithin({ total: maxActiveJobs, perProject: quota.limits.activeJobs }, spec, crypto.randomUUID(), owner);
     if (record === 'full') throw tooManyActive(maxActiveJobs);
     if (record === 'project-full') throw projectFull(owner.project, quota.limits.activeJobs);
@@ -53,6 +54,30 @@ export class JobsService {
       throw err;
     }
     return record;
+  }
+
+  /**
+   * The shape of the spec's dataset, checked against its model here rather than by the worker: a job on a dataset
+   * that is not there (or not ready), unlabelled for a conditional model, or of a shape the model cannot make, never
+   * starts (422 naming body.dataset).
+   */
+  private async datasetShapeFor(spec: JobSpec, project: string): Promise<ImageShape> {
+    const model = getModel(spec.model);
+    const refuse = (problem: string) => new UnprocessableError('body.dataset', `dataset ${spec.dataset}: ${problem}`);
+    let shape: ImageShape;
+    if (isBuiltinDataset(spec.dataset)) shape = DATASET_SHAPES[spec.dataset];
+    else {
+      const d = await this.deps.datasets.get(spec.dataset);
+      if (!d || d.project !== project) throw refuse(`no such dataset in project ${project}`);
+      if (d.status !== 'ready') throw refuse(`the dataset is ${d.status}${d.error ? ` (${d.error})` : ''}; a job needs a ready one`);
+      if (model.conditional && d.classes.length < 2) {
+        throw refuse(`model ${spec.model} is conditional and needs a labelled dataset (images in class folders, at least two classes)`);
+      }
+      shape = d.shape;
+    }
+    const shapeError = model.imageShapeError(shape);
+    if (shapeError) throw refuse(`model ${spec.model} ${shapeError}`);
+    return shape;
   }
 
   async get(id: string): Promise<JobRecord> {
@@ -108,7 +133,7 @@ export class JobsService {
       throw windingDown(id);
     }
     const spec: JobSpec = { ...record.spec, iterations };
-    await quota.check(spec, project);
+    await quota.check(spec, project, await this.datasetShapeFor(spec, project));
     const fields = {
       status: 'queued' as const,
       spec,

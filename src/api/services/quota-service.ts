@@ -2,6 +2,7 @@
 import type { JobSpec } from '../../contract/job.js';
 import type { ArtifactIndex } from '../../jobs/artifact-index.js';
 import type { JobStore } from '../../jobs/job-store.js';
+import type { ImageShape } from '../../gan/train-config.js';
 import { estimateFootprint, formatBytes, type QuotaLimits } from '../../jobs/quota.js';
 import { QuotaExceededError } from './errors.js';
 
@@ -32,7 +33,12 @@ export class QuotaService {
    * Throws QuotaExceededError (422) when the job is too large (iterations x batchSize, or its estimated bytes) or its
    * project already stores as much as it may. `field` maps a spec field to its name in the request (body.x).
    */
-  async check(spec: JobSpec, project: string, field: (name: keyof JobSpec) => string = (name) => `body.${name}`): Promise<void> {
+  async check(
+    spec: JobSpec,
+    project: string,
+    imageShape: ImageShape,
+    field: (name: keyof JobSpec) => string = (name) => `body.${name}`,
+  ): Promise<void> {
     const { jobExamples, jobBytes, storedBytes } = this.deps.limits;
     const errors: { path: string; message: string }[] = [];
     const examples = spec.iterations * spec.batchSize;
@@ -40,7 +46,7 @@ export class QuotaService {
       const message = `iterations x batchSize is ${examples.toLocaleString('en')}; this project's quota is ${jobExamples.toLocaleString('en')} per job`;
       errors.push({ path: field('iterations'), message }, { path: field('batchSize'), message });
     }
-    const footprint = estimateFootprint(spec);
+    const footprint = estimateFootprint(spec, imageShape);
     if (jobBytes > 0 && footprint.total > jobBytes) {
       const over = `the job would store about ${formatBytes(footprint.total)}, over this project's ${formatBytes(jobBytes)} per job`;
       if (footprint.checkpoints >= footprint.samples) {

@@ -24,7 +24,11 @@ export type Command =
   | { name: 'delete'; id: string }
   | { name: 'keys-create'; project: string; role: 'admin' | 'member'; keyName: string | undefined }
   | { name: 'keys-list'; json: boolean }
-  | { name: 'keys-revoke'; id: string };
+  | { name: 'keys-revoke'; id: string }
+  | { name: 'datasets-upload'; path: string; datasetName: string; size: number; channels: number }
+  | { name: 'datasets-list'; json: boolean }
+  | { name: 'datasets-show'; id: string; json: boolean }
+  | { name: 'datasets-delete'; id: string };
 
 export interface ClientArgs {
   api: URL;
@@ -66,6 +70,12 @@ Commands:
                           create an API key (needs an admin key); prints its token, shown only this once
   keys list               the API keys: id, project, role, name (--json)
   keys revoke ID          revoke an API key at once
+  datasets upload PATH --name N [--size 28|32|64] [--channels 1|3]
+                          upload a directory of images (one folder per class; packed on the fly) or a .zip, .tar,
+                          .tar.gz; waits until a worker has processed it, prints its id (exit 1 if it failed)
+  datasets list           built-in and uploaded datasets (--json)
+  datasets show ID        one dataset: status, shape, classes with counts, skipped files (--json)
+  datasets delete ID      delete an uploaded dataset
   train --out DIR ...     train locally without the API (ganforge train --help)
 
 Submit flags (all optional; the API fills in its defaults and checks the limits):
@@ -82,7 +92,7 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'generate', 'cancel', 'resume', 'delete', 'keys'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'generate', 'cancel', 'resume', 'delete', 'keys', 'datasets'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
@@ -100,6 +110,7 @@ const OPTIONS = {
   resume: { ...COMMON, iterations: string },
   delete: COMMON,
   keys: { ...COMMON, project: string, role: string, name: string, json: flag },
+  datasets: { ...COMMON, name: string, size: string, channels: string, json: flag },
 } satisfies Record<CommandName, Record<string, { type: 'string' | 'boolean'; short?: string }>>;
 
 /** Parses argv (without node and the script). Throws UsageError for anything that is not a valid command line. */
@@ -147,6 +158,7 @@ function parseCommand(command: CommandName, values: Record<string, string | bool
   }
 
   if (command === 'keys') return parseKeysCommand(values, positionals);
+  if (command === 'datasets') return parseDatasetsCommand(values, positionals);
   expectPositionals(command, positionals, 1);
   const id = positionals[0]!;
   switch (command) {
@@ -216,6 +228,41 @@ function parseKeysCommand(values: Record<string, string | boolean | undefined>, 
       return { name: 'keys-revoke', id: rest[0]! };
     default:
       throw new UsageError(verb === undefined ? 'keys: missing create, list or revoke' : `keys: unknown ${JSON.stringify(verb)}; use create, list or revoke`);
+  }
+}
+
+/** `datasets upload PATH --name N [--size S] [--channels C]`, `datasets list [--json]`, `datasets show|delete ID`. */
+function parseDatasetsCommand(values: Record<string, string | boolean | undefined>, positionals: string[]): Command {
+  const [verb, ...rest] = positionals;
+  const one = (what: string) => {
+    if (rest.length === 0) throw new UsageError(`datasets ${verb}: missing ${what}`);
+    if (rest.length > 1) throw new UsageError(`datasets ${verb}: unexpected argument ${JSON.stringify(rest[1])}`);
+    return rest[0]!;
+  };
+  const choice = (flagName: string, allowed: number[], fallback: number) => {
+    const raw = values[flagName] as string | undefined;
+    if (raw === undefined) return fallback;
+    if (!allowed.map(String).includes(raw)) throw new UsageError(`--${flagName}: must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  };
+  switch (verb) {
+    case 'upload': {
+      const path = one('PATH (a directory or an archive)');
+      const datasetName = values.name as string | undefined;
+      if (!datasetName) throw new UsageError('datasets upload: missing required flag --name N');
+      return { name: 'datasets-upload', path, datasetName, size: choice('size', [28, 32, 64], 28), channels: choice('channels', [1, 3], 1) };
+    }
+    case 'list':
+      if (rest.length > 0) throw new UsageError(`datasets list: unexpected argument ${JSON.stringify(rest[0])}`);
+      return { name: 'datasets-list', json: values.json === true };
+    case 'show':
+      return { name: 'datasets-show', id: one('dataset ID'), json: values.json === true };
+    case 'delete':
+      return { name: 'datasets-delete', id: one('dataset ID') };
+    default:
+      throw new UsageError(
+        verb === undefined ? 'datasets: missing upload, list, show or delete' : `datasets: unknown ${JSON.stringify(verb)}; use upload, list, show or delete`,
+      );
   }
 }
 

@@ -12,7 +12,12 @@ export interface Dataset {
   images: Float32Array;
   /** count class labels. */
   labels: Uint8Array;
+  /** Class names by label (e.g. folder names of an upload); absent or empty: the dataset is unlabelled. */
+  classes?: string[];
 }
+
+/** Whether a dataset has class labels a conditional model can learn from. */
+export const isLabelled = (d: Pick<Dataset, 'classes'>): boolean => (d.classes?.length ?? 0) > 0;
 
 export function describeDataset(d: Dataset): { name: string; source: string; count: number; shape: number[] } {
   return { name: d.name, source: d.source, count: d.count, shape: [d.height, d.width, d.channels] };

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { IdxFormatError, readIdxPair } from './idx.js';
-import { DATASET_NAMES, type DatasetName } from '../train-config.js';
+import { DATASET_CLASSES, DATASET_NAMES, type DatasetName } from '../train-config.js';
 import { AppError } from '../../errors.js';
 
 export type { Dataset } from './dataset.js';
@@ -29,7 +29,7 @@ const LABELS_FILE = 'train-labels-idx1-ubyte';
 // uint8 pixel p -> p / 127.5 - 1, so 0 maps to exactly -1 and 255 to exactly 1.
 const SCALE = Float32Array.from({ length: 256 }, (_, p) => p / 127.5 - 1);
 
-function scaleBytes(bytes: Uint8Array): Float32Array {
+export function scaleBytes(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = SCALE[bytes[i]];
   return out;
@@ -73,6 +73,7 @@ async function loadFromDir(src: DirSource): Promise<Dataset> {
     channels: 1,
     images: scaleBytes(idx.images),
     labels: idx.labels.slice(),
+    classes: DATASET_CLASSES[src.name],
   };
 }
 
@@ -132,6 +133,7 @@ async function loadFromNpmPackage(): Promise<Dataset> {
     channels: 1,
     images: scaleBytes(bytes),
     labels,
+    classes: DATASET_CLASSES.mnist,
   };
 }
 

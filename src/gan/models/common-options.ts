@@ -10,6 +10,20 @@ export const DATASET_SHAPES: Record<DatasetName, [number, number, number]> = {
   'fashion-mnist': [28, 28, 1],
 };
 
+/** Class names of each built-in dataset, by label. */
+export const DATASET_CLASSES: Record<DatasetName, string[]> = {
+  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+};
+
+/** [height, width, channels]. */
+export type ImageShape = [number, number, number];
+
+/** A built-in name or an uploaded dataset's id (UUID v4); what the engine's data sources load by reference. */
+export const datasetRefSchema = z
+  .union([z.enum(DATASET_NAMES), z.uuid({ version: 'v4' })])
+  .describe(`A built-in dataset (${DATASET_NAMES.join(', ')}) or the id of an uploaded dataset of the same project (POST /datasets)`);
+
 export const LIMITS = {
   iterations: { min: 1, max: 1_000_000 },
   batchSize: { min: 1, max: 1024 },
@@ -19,7 +33,7 @@ export const LIMITS = {
 
 /** Fields of every model's config, in the order flags and schemas list them (after `model`). */
 export const commonOptions = {
-  dataset: z.enum(DATASET_NAMES).default('mnist'),
+  dataset: datasetRefSchema.default('mnist'),
   iterations: z.number().int().min(LIMITS.iterations.min).max(LIMITS.iterations.max).default(30_000),
   batchSize: z.number().int().min(LIMITS.batchSize.min).max(LIMITS.batchSize.max).default(128),
   latentDim: z.number().int().min(LIMITS.latentDim.min).max(LIMITS.latentDim.max).default(100),

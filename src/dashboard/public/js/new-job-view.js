@@ -154,7 +154,9 @@ export function mountNewJob(view) {
 
 function input(key, prop) {
   const id = `field-${key}`;
-  if (prop.enum) return h('select', { id, name: key, disabled: prop.enum.length === 1 }, prop.enum.map((v) => h('option', { value: v }, v)));
+  // `dataset` is a built-in name or an uploaded dataset's id: the form offers the built-ins.
+  const choices = prop.enum ?? prop.anyOf?.find((p) => p.enum)?.enum;
+  if (choices) return h('select', { id, name: key, disabled: choices.length === 1 }, choices.map((v) => h('option', { value: v }, v)));
   if (prop.type === 'string') return h('input', { id, name: key, type: 'text', maxlength: prop.maxLength, placeholder: 'optional', autocomplete: 'off' });
   return h('input', {
     id,

@@ -1,0 +1,106 @@
+// `ganforge datasets ...` end to end: real API and worker processes, a directory packed on the fly and uploaded.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
+import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
+import { makeZip, solidPng } from '../helpers/archives.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const prefix = uniquePrefix('cli-datasets');
+const redis = connect();
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-cli-ds-'));
+const work = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-cli-ds-work-'));
+const env = { GANFORGE_PREFIX: prefix, GANFORGE_DATA_DIR: dataDir, GANFORGE_BACKEND: 'wasm', HOST: '127.0.0.1', PORT: '0' };
+let api: Proc;
+let worker: Proc;
+let apiUrl: string;
+
+before(async () => {
+  api = startProcess('src/api/server.ts', env);
+  worker = startProcess('src/worker/main.ts', env);
+  apiUrl = (await api.waitFor(/http:\/\/127\.0\.0\.1:\d+/)).trim();
+  await worker.waitFor(/worker ready/);
+});
+
+after(async () => {
+  await Promise.all([stopProcess(api), stopProcess(worker)]);
+  await cleanup(redis, prefix);
+  redis.disconnect();
+  await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+function ganforge(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ganforge.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, GANFORGE_API: apiUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('upload a directory (packed on the fly), show, list, delete', async () => {
+  const dir = path.join(work, 'shapes');
+  for (const [cls, rgb] of [['circles', [250, 0, 0]], ['squares', [0, 0, 250]]] as const) {
+    await fs.mkdir(path.join(dir, cls), { recursive: true });
+    for (let i = 0; i < 3; i++) await fs.writeFile(path.join(dir, cls, `${i}.png`), await solidPng(40, 40, [...rgb]));
+  }
+  await fs.writeFile(path.join(dir, 'circles', 'notes.txt'), 'not an image');
+  // A symbolic link is not followed: /etc/passwd never leaves this machine.
+  await fs.symlink('/etc/passwd', path.join(dir, 'squares', 'passwd.png'));
+
+  const up = await ganforge(['datasets', 'upload', dir, '--name', 'shapes', '--size', '32', '--channels', '3']);
+  assert.equal(up.code, 0, up.stderr);
+  const id = up.stdout.trim();
+  assert.match(id, /^[0-9a-f-]{36}$/);
+  assert.match(up.stderr, /packing 7 files/);
+  assert.match(up.stderr, /status {3}ready/);
+  assert.match(up.stderr, /circles \(3\), squares \(3\)/);
+  assert.match(up.stderr, /circles\/notes\.txt: not a PNG, JPEG or WebP image/);
+
+  const show = await ganforge(['datasets', 'show', id, '--json']);
+  assert.equal(show.code, 0, show.stderr);
+  const d = JSON.parse(show.stdout);
+  assert.deepEqual([d.count, d.shape, d.skippedCount], [6, [32, 32, 3], 1]);
+
+  const list = await ganforge(['datasets', 'list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /^ID\s+STATUS\s+SHAPE/);
+  assert.match(list.stdout, /fashion-mnist\s+built-in\s+28x28x1/);
+  assert.match(list.stdout, new RegExp(`${id}\\s+ready\\s+32x32x3\\s+6\\s+2\\s+shapes`));
+
+  const del = await ganforge(['datasets', 'delete', id]);
+  assert.equal(del.code, 0, del.stderr);
+  const gone = await ganforge(['datasets', 'show', id]);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /404 Not Found: no dataset/);
+});
+
+test('an archive file uploads as is; one with no images exits 1 with the reason; bad command lines are one line', async () => {
+  const zip = path.join(work, 'empty.zip');
+  await fs.writeFile(zip, makeZip([{ name: 'readme.txt', data: Buffer.from('hi') }]));
+  const failed = await ganforge(['datasets', 'upload', zip, '--name', 'nothing']);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /status {3}failed: the archive holds no usable PNG, JPEG or WebP image/);
+
+  for (const [args, message] of [
+    [['datasets', 'upload', work], /missing required flag --name/],
+    [['datasets', 'upload', work, '--name', 'x', '--size', '48'], /--size: must be one of 28, 32, 64, got "48"/],
+    [['datasets', 'upload', path.join(work, 'nope'), '--name', 'x'], /does not exist/],
+    [['datasets', 'upload', path.join(work, 'empty.zip.txt'), '--name', 'x'], /does not exist/],
+    [['datasets', 'frobnicate'], /unknown "frobnicate"/],
+  ] as const) {
+    const r = await ganforge([...args]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length <= 2, true, r.stderr);
+  }
+});
