@@ -226,6 +226,8 @@ const serviceVars = {
   GANFORGE_QUOTA_JOB_BYTES: z.coerce.number().int().min(0).default(2 * 1024 ** 3),
   /** Bytes a project's jobs store in all; beyond it new jobs are refused (422) and a job's next checkpoint fails it. */
   GANFORGE_QUOTA_STORED_BYTES: z.coerce.number().int().min(0).default(20 * 1024 ** 3),
+  /** Bytes a project's uploaded datasets take in all (uploads being processed count their archive); beyond: 422. */
+  GANFORGE_QUOTA_DATASET_BYTES: z.coerce.number().int().min(0).default(10 * 1024 ** 3),
   /** Seconds one run of a job may train before its worker stops it, failed. */
   GANFORGE_QUOTA_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(0).default(7 * 86400),
   /** Checkpoints kept per job when its spec has no keepCheckpoints (0: keep all). */

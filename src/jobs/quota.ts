@@ -17,6 +17,8 @@ export interface QuotaLimits {
   /** Bytes a project stores in all. */
   storedBytes: number;
   maxRuntimeSeconds: number;
+  /** Bytes a project's uploaded datasets take in all. */
+  datasetBytes: number;
   /** Checkpoints kept when a spec does not say. */
   defaultKeepCheckpoints: number;
 }
@@ -27,6 +29,7 @@ export const quotaLimits = (env: Env): QuotaLimits => ({
   jobBytes: env.GANFORGE_QUOTA_JOB_BYTES,
   storedBytes: env.GANFORGE_QUOTA_STORED_BYTES,
   maxRuntimeSeconds: env.GANFORGE_QUOTA_MAX_RUNTIME_SECONDS,
+  datasetBytes: env.GANFORGE_QUOTA_DATASET_BYTES,
   defaultKeepCheckpoints: env.GANFORGE_DEFAULT_KEEP_CHECKPOINTS,
 });
 

@@ -22,6 +22,7 @@ describe('quotas', () => {
       GANFORGE_QUOTA_JOB_BYTES: String(100 * MB),
       GANFORGE_QUOTA_STORED_BYTES: String(1000),
       GANFORGE_QUOTA_MAX_RUNTIME_SECONDS: '3600',
+      GANFORGE_QUOTA_DATASET_BYTES: '3000',
     });
     a = (await createKey(t, { project: 'qa', role: 'member' })).token;
     b = (await createKey(t, { project: 'qb', role: 'member' })).token;
@@ -33,8 +34,8 @@ describe('quotas', () => {
     assert.equal(res.statusCode, 200);
     assert.deepEqual(body(res), {
       project: 'qa',
-      limits: { activeJobs: 2, jobExamples: 100000, jobBytes: 100 * MB, storedBytes: 1000, maxRuntimeSeconds: 3600, defaultKeepCheckpoints: 5 },
-      usage: { activeJobs: 0, storedBytes: 0 },
+      limits: { activeJobs: 2, jobExamples: 100000, jobBytes: 100 * MB, storedBytes: 1000, datasetBytes: 3000, maxRuntimeSeconds: 3600, defaultKeepCheckpoints: 5 },
+      usage: { activeJobs: 0, storedBytes: 0, datasetBytes: 0 },
     });
   });
 
@@ -50,6 +51,24 @@ describe('quotas', () => {
     assert.equal((await post(a, { iterations: 10 })).statusCode, 201);
     // A resume counts like a new job.
     assertProblem(await t.app.inject({ method: 'POST', url: `/jobs/${first.id}/resume`, headers: bearer(a) }), 429, 'TOO_MANY_ACTIVE_JOBS');
+  });
+
+  test('dataset bytes: an upload past what is left of the quota is 422 and leaves nothing; a delete frees it', async () => {
+    const upload = (token: string, bytes: number, name = 'q') =>
+      t.app.inject({ method: 'POST', url: `/datasets?name=${name}`, headers: { ...bearer(token), 'content-type': 'application/zip' }, payload: Buffer.alloc(bytes, 7) });
+    const datasets = async (token: string) => body(await t.app.inject({ url: '/datasets', headers: bearer(token) })).datasets.filter((d: { builtin?: boolean }) => !d.builtin);
+    const first = await upload(a, 2000);
+    assert.equal(first.statusCode, 202, first.body);
+    const over = await upload(a, 2000, 'second');
+    assertProblem(over, 422, 'QUOTA_EXCEEDED');
+    assert.deepEqual(paths(over), ['body']);
+    assert.match(body(over).detail, /GANFORGE_QUOTA_DATASET_BYTES/);
+    assert.deepEqual((await datasets(a)).map((d: { name: string }) => d.name), ['q'], 'the refused upload left no dataset');
+    assert.equal(body(await t.app.inject({ url: '/quota', headers: bearer(a) })).usage.datasetBytes, 2000);
+    assert.equal((await upload(b, 2000)).statusCode, 202, 'project qb has its own quota');
+    const del = await t.app.inject({ method: 'DELETE', url: `/datasets/${body(first).id}`, headers: bearer(a) });
+    assert.equal(del.statusCode, 204, del.body);
+    assert.equal((await upload(a, 2000, 'third')).statusCode, 202);
   });
 
   test('iterations x batchSize over the quota: 422 naming both fields, on create and on resume', async () => {

@@ -49,7 +49,7 @@ export default fp(
     const { env } = opts;
     const watcher = new StreamWatcher(redis);
     app.addHook('preClose', () => watcher.close());
-    const quota = new QuotaService({ jobs: jobStore, artifacts, limits: quotaLimits(env) });
+    const quota = new QuotaService({ jobs: jobStore, artifacts, datasets, limits: quotaLimits(env) });
     const jobs = new JobsService({ jobs: jobStore, events, queue, store, maxActiveJobs: env.GANFORGE_MAX_ACTIVE_JOBS, stats, quota, datasets });
     const retentionMs = env.GANFORGE_JOB_RETENTION_DAYS * 86_400_000;
     const retention =
@@ -82,6 +82,7 @@ export default fp(
         store,
         queue: datasetQueue,
         maxBytes: env.GANFORGE_DATASET_MAX_BYTES,
+        quota,
       }),
       metrics: new MetricsService({ jobs, metrics }),
       artifacts: artifactsService,

@@ -15,11 +15,12 @@ const quotaSchema = z
         jobExamples: count.describe('iterations x batchSize of one job (GANFORGE_QUOTA_JOB_EXAMPLES)'),
         jobBytes: count.describe("A job's estimated bytes: kept checkpoints, samples, metrics (GANFORGE_QUOTA_JOB_BYTES)"),
         storedBytes: count.describe("Bytes the project's jobs store in all (GANFORGE_QUOTA_STORED_BYTES)"),
+        datasetBytes: count.describe("Bytes the project's uploaded datasets take in all (GANFORGE_QUOTA_DATASET_BYTES)"),
         maxRuntimeSeconds: count.describe('How long one run of a job may train (GANFORGE_QUOTA_MAX_RUNTIME_SECONDS)'),
         defaultKeepCheckpoints: count.describe('Checkpoints kept when a spec has no keepCheckpoints (GANFORGE_DEFAULT_KEEP_CHECKPOINTS)'),
       })
       .describe('0 means no limit'),
-    usage: z.object({ activeJobs: count, storedBytes: count }),
+    usage: z.object({ activeJobs: count, storedBytes: count, datasetBytes: count }),
   })
   .meta({ id: 'Quota' });
 

@@ -12,7 +12,8 @@ import { enqueueDataset } from '../../jobs/dataset-queue.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { DATASET_CLASSES, DATASET_NAMES, DATASET_SHAPES } from '../../gan/train-config.js';
 import { isTerminal } from '../../contract/job.js';
-import { ConflictError, InvalidParameterError, NotFoundError, PayloadTooLargeError } from './errors.js';
+import { ConflictError, InvalidParameterError, NotFoundError, PayloadTooLargeError, type QuotaExceededError } from './errors.js';
+import { datasetQuotaError, type QuotaService } from './quota-service.js';
 
 export interface DatasetsServiceDeps {
   redis: Redis;
@@ -22,6 +23,8 @@ export interface DatasetsServiceDeps {
   store: ArtifactStore;
   queue: Queue<DatasetJobData>;
   maxBytes: number;
+  /** The project's dataset-bytes quota (GET /quota); an upload past what is left is refused as it passes. */
+  quota: Pick<QuotaService, 'datasetUploadAllowance' | 'datasetBytes' | 'limits'>;
 }
 
 export interface UploadInput {
@@ -51,24 +54,34 @@ export class DatasetsService {
     return new PayloadTooLargeError(`the archive is larger than ${this.deps.maxBytes} bytes (GANFORGE_DATASET_MAX_BYTES)`);
   }
 
-  /** Passes the body through, failing as soon as it passes the limit; the request is not destroyed, so 413 can be sent. */
-  private async *bounded(body: Readable): AsyncGenerator<Uint8Array> {
+  /**
+   * Passes the body through, failing as soon as it passes the size limit (413) or what is left of the project's
+   * dataset quota (422); the request is not destroyed, so the answer can be sent.
+   */
+  private async *bounded(body: Readable, allowance: number, project: string): AsyncGenerator<Uint8Array> {
     let seen = 0;
     for await (const chunk of body.iterator({ destroyOnReturn: false })) {
       seen += (chunk as Buffer).length;
       if (seen > this.deps.maxBytes) throw this.tooLarge();
+      if (seen > allowance) throw await this.overQuota(project, seen);
       yield chunk as Buffer;
     }
+  }
+
+  private async overQuota(project: string, adding: number): Promise<QuotaExceededError> {
+    return datasetQuotaError(project, (await this.deps.quota.datasetBytes(project)) + adding, this.deps.quota.limits.datasetBytes);
   }
 
   /** Stores the archive as it arrives, then records the dataset (processing) and queues it for a worker. */
   async upload(input: UploadInput, owner: JobOwner): Promise<DatasetRecord> {
     const { store, datasets, queue } = this.deps;
     if (input.declaredBytes !== undefined && input.declaredBytes > this.deps.maxBytes) throw this.tooLarge();
+    const allowance = await this.deps.quota.datasetUploadAllowance(owner.project);
+    if (input.declaredBytes !== undefined && input.declaredBytes > allowance) throw await this.overQuota(owner.project, input.declaredBytes);
     const id = crypto.randomUUID();
     let uploadBytes: number;
     try {
-      uploadBytes = (await store.putStream(artifactKeys.datasetUpload(id), this.bounded(input.body))).size;
+      uploadBytes = (await store.putStream(artifactKeys.datasetUpload(id), this.bounded(input.body, allowance, owner.project))).size;
       if (uploadBytes === 0) throw new InvalidParameterError('body', 'the body is empty: send the archive as the request body');
     } catch (err) {
       // A cut-off upload, one over the limit or an empty one leaves nothing behind.

@@ -4,23 +4,54 @@ import type { ArtifactIndex } from '../../jobs/artifact-index.js';
 import type { JobStore } from '../../jobs/job-store.js';
 import type { ImageShape } from '../../gan/train-config.js';
 import { estimateFootprint, formatBytes, type QuotaLimits } from '../../jobs/quota.js';
+import type { DatasetStore } from '../../jobs/dataset-store.js';
 import { QuotaExceededError } from './errors.js';
+
+export function datasetQuotaError(project: string, used: number, limit: number): QuotaExceededError {
+  return new QuotaExceededError(
+    `project ${project}'s datasets take ${formatBytes(used)} of its ${formatBytes(limit)} quota (GANFORGE_QUOTA_DATASET_BYTES): delete datasets first`,
+    [{ path: 'body', message: `over the dataset quota of ${formatBytes(limit)}` }],
+  );
+}
 
 export interface QuotaUsage {
   activeJobs: number;
   storedBytes: number;
+  datasetBytes: number;
 }
 
 export class QuotaService {
-  constructor(private readonly deps: { jobs: JobStore; artifacts: ArtifactIndex; limits: QuotaLimits }) {}
+  constructor(private readonly deps: { jobs: JobStore; artifacts: ArtifactIndex; datasets: Pick<DatasetStore, 'list'>; limits: QuotaLimits }) {}
 
   get limits(): QuotaLimits {
     return this.deps.limits;
   }
 
   async usage(project: string): Promise<QuotaUsage> {
-    const [activeJobs, storedBytes] = await Promise.all([this.deps.jobs.projectActiveCount(project), this.deps.artifacts.projectBytes(project)]);
-    return { activeJobs, storedBytes };
+    const [activeJobs, storedBytes, datasetBytes] = await Promise.all([
+      this.deps.jobs.projectActiveCount(project),
+      this.deps.artifacts.projectBytes(project),
+      this.datasetBytes(project),
+    ]);
+    return { activeJobs, storedBytes, datasetBytes };
+  }
+
+  /** What a project's uploaded datasets take: the pack and preview of a processed one, the archive of one in processing. */
+  async datasetBytes(project: string): Promise<number> {
+    const records = await this.deps.datasets.list(project);
+    return records.reduce((sum, d) => sum + (d.status === 'processing' ? d.uploadBytes : d.bytes), 0);
+  }
+
+  /**
+   * How many bytes a new upload of the project may have before it passes the dataset quota (Infinity without one);
+   * QuotaExceededError when the project is at it already.
+   */
+  async datasetUploadAllowance(project: string): Promise<number> {
+    const limit = this.deps.limits.datasetBytes;
+    if (limit <= 0) return Infinity;
+    const used = await this.datasetBytes(project);
+    if (used >= limit) throw datasetQuotaError(project, used, limit);
+    return limit - used;
   }
 
   /** The spec a new job gets: the default retention unless it says otherwise. */
