@@ -19,6 +19,8 @@ import { CliError, expectedFailure } from '../src/cli/cli-failure.js';
 import { UsageError } from '../src/cli/train-args.js';
 import { isPermanent } from '../src/worker/retry-policy.js';
 import { StoredBytesQuotaError } from '../src/jobs/quota.js';
+import { DatasetArchiveError } from '../src/datasets/archive-entries.js';
+import { DatasetPackError } from '../src/gan/datasets/pack.js';
 
 /** One instance of every error class (two for classes whose status depends on the case), with what it must map to. */
 const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
@@ -36,6 +38,10 @@ const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
   { name: 'StoredBytesQuotaError', err: new StoredBytesQuotaError('project p stores 2 GiB of 1 GiB'), status: 422, retry: 'permanent' },
   { name: 'InvalidParameterError', err: new api.InvalidParameterError('query.label', 'model gan takes no label'), status: 400, retry: 'permanent' },
   { name: 'UnprocessableError', err: new api.UnprocessableError('query.label', 'model cgan has classes 0-9'), status: 422, retry: 'permanent' },
+  { name: 'PayloadTooLargeError', err: new api.PayloadTooLargeError('the archive is larger than 512 MiB'), status: 413, retry: 'permanent' },
+  { name: 'UnsupportedMediaTypeError', err: new api.UnsupportedMediaTypeError('send application/zip'), status: 415, retry: 'permanent' },
+  { name: 'DatasetArchiveError', err: new DatasetArchiveError('more than 40 entries'), status: 422, retry: 'permanent' },
+  { name: 'DatasetPackError', err: new DatasetPackError('pack.bin: bad magic'), status: 500, retry: 'permanent' },
   { name: 'ConfigError', err: new ConfigError('invalid configuration: PORT: Too big'), status: 500, retry: 'permanent' },
   { name: 'InvalidCheckpointError', err: new InvalidCheckpointError('state.json is missing'), status: 500, retry: 'permanent' },
   { name: 'DatasetError', err: new DatasetError('fashion-mnist: directory /x not found'), status: 500, retry: 'permanent' },
