@@ -234,6 +234,81 @@ const float* Columns(const float* x, const ConvShape& s, int b0, int b1) {
   return buffer;
 }
 
+/*
+ * One output channel (a generator's image layer): im2col would write fH·fW·inC floats per pixel for one product each,
+ * so these walk the pixels instead. For an output pixel and a filter row, the filter columns that land inside the image
+ * read one contiguous run of input (dilation 1 along x): RunOf gives it. Sums run in a fixed order: deterministic.
+ */
+bool Narrow(const ConvShape& s) { return s.outC == 1 && s.dilW == 1; }
+
+struct Run {
+  int64_t x;  // element offset into the input (NHWC)
+  int64_t w;  // element offset into the filter ([fH, fW, inC, 1])
+  int len;    // elements; 0: nothing inside the image
+};
+
+inline Run RunOf(const ConvShape& s, int b, int oy, int ox, int r) {
+  const int iy = oy * s.strideH + r * s.dilH - s.padTop;
+  if (iy < 0 || iy >= s.inH) return {0, 0, 0};
+  const int ix = ox * s.strideW - s.padLeft;
+  const int c0 = std::max(0, -ix), c1 = std::min(s.fW, s.inW - ix);
+  if (c1 <= c0) return {0, 0, 0};
+  return {((static_cast<int64_t>(b) * s.inH + iy) * s.inW + ix + c0) * s.inC, (static_cast<int64_t>(r) * s.fW + c0) * s.inC,
+          (c1 - c0) * s.inC};
+}
+
+/** y[pixel] = Σ over filter rows of dot(input run, filter run). */
+void NarrowConv(const float* x, const float* w, float* y, const ConvShape& s) {
+  for (int b = 0; b < s.batch; b++) {
+    for (int oy = 0; oy < s.outH; oy++) {
+      for (int ox = 0; ox < s.outW; ox++) {
+        float acc = 0.f;
+        for (int r = 0; r < s.fH; r++) {
+          const Run run = RunOf(s, b, oy, ox, r);
+          if (run.len > 0) acc += cblas_sdot(run.len, x + run.x, 1, w + run.w, 1);
+        }
+        y[(static_cast<int64_t>(b) * s.outH + oy) * s.outW + ox] = acc;
+      }
+    }
+  }
+}
+
+/** dx (zeroed first) += dy[pixel] · filter run, onto the input run of each output pixel. */
+void NarrowBackpropInput(const float* dy, const float* w, float* dx, const ConvShape& s) {
+  std::memset(dx, 0, sizeof(float) * s.batch * s.inH * s.inW * s.inC);
+  for (int b = 0; b < s.batch; b++) {
+    for (int oy = 0; oy < s.outH; oy++) {
+      for (int ox = 0; ox < s.outW; ox++) {
+        const float g = dy[(static_cast<int64_t>(b) * s.outH + oy) * s.outW + ox];
+        for (int r = 0; r < s.fH; r++) {
+          const Run run = RunOf(s, b, oy, ox, r);
+          float* dst = dx + run.x;
+          const float* src = w + run.w;
+          for (int i = 0; i < run.len; i++) dst[i] += g * src[i];
+        }
+      }
+    }
+  }
+}
+
+/** dW (zeroed first) += dy[pixel] · input run, onto the filter run. */
+void NarrowBackpropFilter(const float* x, const float* dy, float* dw, const ConvShape& s) {
+  std::memset(dw, 0, sizeof(float) * s.Patch());
+  for (int b = 0; b < s.batch; b++) {
+    for (int oy = 0; oy < s.outH; oy++) {
+      for (int ox = 0; ox < s.outW; ox++) {
+        const float g = dy[(static_cast<int64_t>(b) * s.outH + oy) * s.outW + ox];
+        for (int r = 0; r < s.fH; r++) {
+          const Run run = RunOf(s, b, oy, ox, r);
+          float* dst = dw + run.w;
+          const float* src = x + run.x;
+          for (int i = 0; i < run.len; i++) dst[i] += g * src[i];
+        }
+      }
+    }
+  }
+}
+
 // conv2d(heap, xOff, wOff, yOff, biasOff, activation, alpha, ...15 shape fields): y = im2col(x)·W (+ bias, activation).
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   uint8_t* heap = Heap(info);
@@ -246,7 +321,8 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   const ConvShape s = ReadConv(info, 7);
   const int64_t patch = s.Patch();
   const int chunk = ChunkImages(s);
-  for (int b0 = 0; b0 < s.batch; b0 += chunk) {
+  if (Narrow(s)) NarrowConv(x, w, y, s);
+  for (int b0 = 0; b0 < s.batch && !Narrow(s); b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     const float* col = Columns(x, s, b0, b1);
@@ -266,6 +342,10 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   const ConvShape s = ReadConv(info, 4);
   const int64_t patch = s.Patch();
   const int chunk = ChunkImages(s);
+  if (Narrow(s)) {
+    NarrowBackpropInput(dy, w, dx, s);
+    return info.Env().Undefined();
+  }
   if (!s.Pointwise()) std::memset(dx, 0, sizeof(float) * s.batch * s.inH * s.inW * s.inC);
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
@@ -287,6 +367,10 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   const ConvShape s = ReadConv(info, 4);
   const int64_t patch = s.Patch();
   const int chunk = ChunkImages(s);
+  if (Narrow(s)) {
+    NarrowBackpropFilter(x, dy, dw, s);
+    return info.Env().Undefined();
+  }
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
@@ -423,6 +507,38 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// resizeNearest(heap, xOff, yOff, batch, inH, inW, channels, outH, outW, rowMap, colMap, grad)
+// Forward (grad false): y[b, r, c] = x[b, rowMap[r], colMap[c]], pixel by pixel. Gradient (grad true, x is dy of the
+// output's shape, y the input's): y = 0, then y[b, rowMap[r], colMap[c]] += x[b, r, c] in row-major order of (r, c), the
+// order tfjs' own gradient adds them in. The maps (Int32Array, computed by the caller as tfjs does) are in range.
+Napi::Value ResizeNearest(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* x = At(heap, Num(info, 1));
+  float* y = At(heap, Num(info, 2));
+  const int batch = Int(info, 3), inH = Int(info, 4), inW = Int(info, 5), channels = Int(info, 6);
+  const int outH = Int(info, 7), outW = Int(info, 8);
+  const int32_t* rowMap = info[9].As<Napi::Int32Array>().Data();
+  const int32_t* colMap = info[10].As<Napi::Int32Array>().Data();
+  const bool grad = info[11].As<Napi::Boolean>();
+  if (grad) std::memset(y, 0, sizeof(float) * batch * inH * inW * channels);
+  for (int b = 0; b < batch; b++) {
+    for (int r = 0; r < outH; r++) {
+      for (int c = 0; c < outW; c++) {
+        const int64_t small = ((static_cast<int64_t>(b) * inH + rowMap[r]) * inW + colMap[c]) * channels;
+        const int64_t large = ((static_cast<int64_t>(b) * outH + r) * outW + c) * channels;
+        if (grad) {
+          float* dst = y + small;
+          const float* src = x + large;
+          for (int i = 0; i < channels; i++) dst[i] += src[i];
+        } else {
+          std::memcpy(y + large, x + small, sizeof(float) * channels);
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
   return info.Env().Undefined();
@@ -444,6 +560,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("greater", Napi::Function::New(env, Greater));
   exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("resizeNearest", Napi::Function::New(env, ResizeNearest));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));

@@ -28,6 +28,11 @@ export interface NativeAddon {
   ): void;
   greater(heap: Uint8Array, a: number, b: number, bStride: number, y: number, count: number): void;
   select(heap: Uint8Array, condition: number, t: number, e: number, y: number, count: number): void;
+  /** Nearest-neighbour resize of NHWC images by row and column maps; with grad, its gradient (see resize.ts). */
+  resizeNearest(
+    heap: Uint8Array, x: number, y: number, batch: number, inH: number, inW: number, channels: number, outH: number, outW: number,
+    rowMap: Int32Array, colMap: Int32Array, grad: boolean,
+  ): void;
   setThreads(threads: number): void;
   threads(): number;
   config(): string;
