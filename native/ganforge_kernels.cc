@@ -5,11 +5,16 @@
 // then rounds exactly like tfjs' chain of kernels.
 #include <napi.h>
 #include <cblas.h>
+#ifdef GANFORGE_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+extern "C" void omp_set_num_threads(int);
+#endif
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
@@ -42,6 +47,18 @@ inline float Tanh(float x) {
   const float small = a * p;
   const float large = 1.f - 2.f / (std::exp(2.f * std::min(a, 9.f)) + 1.f);
   return std::copysign(a < 0.625f ? small : large, x);
+}
+
+// Row-major C = op(A)·op(B) (alpha 1) + beta·C: oneDNN's sgemm when built with it (AVX-512 where the CPU has it; Debian's
+// OpenBLAS stops at AVX2, and OPENBLAS_CORETYPE may pin it lower), else OpenBLAS. Each is deterministic for a thread count.
+void Gemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta,
+          float* c, int ldc) {
+#ifdef GANFORGE_ONEDNN
+  dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda,
+              b, ldb, beta, c, ldc);
+#endif
 }
 
 float* At(uint8_t* heap, double offset) { return reinterpret_cast<float*>(heap + static_cast<int64_t>(offset)); }
@@ -108,8 +125,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     if (k == 0) {
       std::memset(ci, 0, sizeof(float) * m * n);
     } else {
-      cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.f,
-                  a + i * aStride, lda, b + i * bStride, ldb, 0.f, ci, n);
+      Gemm(transA, transB, m, n, k, a + i * aStride, lda, b + i * bStride, ldb, 0.f, ci, n);
     }
   }
   BiasActivate(c, static_cast<int64_t>(batch) * m, n, bias, activation, alpha);
@@ -326,8 +342,8 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     const float* col = Columns(x, s, b0, b1);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, s.outC, static_cast<int>(patch), 1.f, col,
-                static_cast<int>(patch), w, s.outC, 0.f, y + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC);
+    Gemm(false, false, rows, s.outC, static_cast<int>(patch), col, static_cast<int>(patch), w, s.outC, 0.f,
+         y + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC);
   }
   BiasActivate(y, s.batch * s.Pixels(), s.outC, biasOff < 0 ? nullptr : At(heap, biasOff), activation, alpha);
   return info.Env().Undefined();
@@ -351,8 +367,8 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     float* col = s.Pointwise() ? dx + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC : Scratch(rows * patch).data();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, static_cast<int>(patch), s.outC, 1.f,
-                dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, w, s.outC, 0.f, col, static_cast<int>(patch));
+    Gemm(false, true, rows, static_cast<int>(patch), s.outC, dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, w,
+         s.outC, 0.f, col, static_cast<int>(patch));
     if (!s.Pointwise()) Col2ImAdd(col, s, b0, b1, dx);
   }
   return info.Env().Undefined();
@@ -375,9 +391,8 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     const float* col = Columns(x, s, b0, b1);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(patch), s.outC, rows, 1.f, col,
-                static_cast<int>(patch), dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, b0 == 0 ? 0.f : 1.f,
-                dw, s.outC);
+    Gemm(true, false, static_cast<int>(patch), s.outC, rows, col, static_cast<int>(patch),
+         dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, b0 == 0 ? 0.f : 1.f, dw, s.outC);
   }
   if (s.batch == 0) std::memset(dw, 0, sizeof(float) * patch * s.outC);
   return info.Env().Undefined();
@@ -541,12 +556,23 @@ Napi::Value ResizeNearest(const Napi::CallbackInfo& info) {
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
+#ifdef GANFORGE_ONEDNN
+  omp_set_num_threads(Int(info, 0));
+#endif
   return info.Env().Undefined();
 }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), openblas_get_num_threads()); }
 
-Napi::Value Config(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), openblas_get_config()); }
+Napi::Value Config(const Napi::CallbackInfo& info) {
+#ifdef GANFORGE_ONEDNN
+  const std::string gemm = " (products on oneDNN " + std::to_string(dnnl_version()->major) + "." +
+                           std::to_string(dnnl_version()->minor) + ")";
+#else
+  const std::string gemm;
+#endif
+  return Napi::String::New(info.Env(), std::string(openblas_get_config()) + gemm);
+}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matMul", Napi::Function::New(env, MatMul));

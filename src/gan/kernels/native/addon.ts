@@ -57,7 +57,7 @@ export function nativeAddon(): NativeAddon | undefined {
         loaded = { addon };
       } catch (err) {
         const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-        loaded = { error: `cannot load ${ADDON_PATH}: ${why} (apt-get install libopenblas0, or ${INSTALL_HINT})` };
+        loaded = { error: `cannot load ${ADDON_PATH}: ${why} (apt-get install libopenblas0 libdnnl2, or ${INSTALL_HINT})` };
       }
     }
   }
