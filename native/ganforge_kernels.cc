@@ -522,6 +522,38 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// binaryRows(heap, op, fullOff, rowOff, yOff, rows, cols, rowFirst): y[r, c] = full[r, c] op row[c] (row[c] op
+// full[r, c] when rowFirst), op 0 multiply, 1 add, 2 subtract: one float operation per element, as tfjs rounds it.
+Napi::Value BinaryRows(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const int op = Int(info, 1);
+  const float* full = At(heap, Num(info, 2));
+  const float* row = At(heap, Num(info, 3));
+  float* y = At(heap, Num(info, 4));
+  const int64_t rows = static_cast<int64_t>(Num(info, 5)), cols = static_cast<int64_t>(Num(info, 6));
+  const bool rowFirst = info[7].As<Napi::Boolean>();
+  for (int64_t r = 0; r < rows; r++) {
+    const float* in = full + r * cols;
+    float* out = y + r * cols;
+    switch (op) {
+      case 0:
+        for (int64_t c = 0; c < cols; c++) out[c] = in[c] * row[c];
+        break;
+      case 1:
+        for (int64_t c = 0; c < cols; c++) out[c] = rowFirst ? row[c] + in[c] : in[c] + row[c];
+        break;
+      default:
+        if (rowFirst) {
+          for (int64_t c = 0; c < cols; c++) out[c] = row[c] - in[c];
+        } else {
+          for (int64_t c = 0; c < cols; c++) out[c] = in[c] - row[c];
+        }
+        break;
+    }
+  }
+  return info.Env().Undefined();
+}
+
 // resizeNearest(heap, xOff, yOff, batch, inH, inW, channels, outH, outW, rowMap, colMap, grad)
 // Forward (grad false): y[b, r, c] = x[b, rowMap[r], colMap[c]], pixel by pixel. Gradient (grad true, x is dy of the
 // output's shape, y the input's): y = 0, then y[b, rowMap[r], colMap[c]] += x[b, r, c] in row-major order of (r, c), the
@@ -586,6 +618,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("greater", Napi::Function::New(env, Greater));
   exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("binaryRows", Napi::Function::New(env, BinaryRows));
   exports.Set("resizeNearest", Napi::Function::New(env, ResizeNearest));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));

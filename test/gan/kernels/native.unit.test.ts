@@ -170,7 +170,7 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
     );
   });
 
-  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers, Greater and Select match tfjs', () => {
+  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers, Greater, Select and per-channel Multiply/Add/Sub match tfjs', () => {
     const shapes = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(shapes, fc.integer(), fc.boolean(), (shape, seed, keepDims) => {
@@ -194,6 +194,12 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
             ['gather', () => tf.gather(x, rows)],
             ['greater, select', () => tf.where(tf.greater(x, 0), x, tf.neg(x))],
             ['greater alike', () => tf.cast(tf.greater(x, tf.sin(x)), 'float32')],
+            ['mul by row', () => tf.mul(x, param(seed + 5))],
+            ['mul row first, as [1,..,1,C]', () => tf.mul(param(seed + 5).reshape([...shape.slice(1).map(() => 1), cols]), x)],
+            ['add row', () => tf.add(param(seed + 6), x)],
+            ['sub row', () => tf.sub(x, param(seed + 7))],
+            ['sub from row', () => tf.sub(param(seed + 7), x)],
+            ['mul alike', () => tf.mul(x, tf.sin(x))],
           ];
           for (const [what, op] of ops) assertClose(op(), withTfjsKernels(op), TOLERANCE, `${what} of [${shape}] keepDims=${keepDims}`);
         });
