@@ -2,9 +2,9 @@
 # Build from the repository root: docker build -f docker/worker.Dockerfile -t ganforge/worker-cpu .
 
 FROM node:20.20.2-bookworm-slim AS build
-# A compiler and OpenBLAS' headers for the native kernel addon (npm run build compiles it against Node's own headers).
+# A compiler, OpenBLAS' and oneDNN's headers for the native kernel addon (npm run build compiles it against Node's own headers).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends g++ make python3 libopenblas-dev \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends g++ make python3 libopenblas-dev libdnnl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,9 +15,9 @@ COPY src ./src
 RUN npm run build && test -f build/Release/ganforge_kernels.node && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20.20.2-bookworm-slim AS runtime
-# libopenblas0: the BLAS the native kernels link (its pthread variant; GANFORGE_BLAS_THREADS sets the threads, default 1).
+# libopenblas0 and libdnnl2: the libraries the native kernels link (GANFORGE_BLAS_THREADS sets their threads, default 1).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dataset-fashion-mnist libopenblas0 \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dataset-fashion-mnist libopenblas0 libdnnl2 \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     GANFORGE_DATA_DIR=/data \

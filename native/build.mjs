@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const APT = 'apt-get install g++ make python3 libopenblas-dev';
+const APT = 'apt-get install g++ make python3 libopenblas-dev (and libdnnl-dev: faster products)';
 
 // Node's own headers, next to the node binary (/usr/bin/node -> /usr/include/node): node-gyp must not download them.
 const nodedir = path.resolve(path.dirname(process.execPath), '..');
@@ -32,9 +32,12 @@ if (process.env.GANFORGE_SKIP_NATIVE === '1' || missing.length > 0) {
   console.log(`native kernels skipped (${why}); training uses plain WebAssembly. For the fast path: ${APT}, then npm run build`);
   process.exit(0);
 }
-const run = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--loglevel=warn'], { cwd: root, stdio: 'inherit' });
+// oneDNN (libdnnl-dev), when there, does the products: its sgemm has AVX-512 kernels where Debian's OpenBLAS runs AVX2.
+const onednn = ['/usr/include/oneapi/dnnl/dnnl.h', '/usr/include/dnnl.h'].some(existsSync);
+const args = [gyp, 'rebuild', `--nodedir=${nodedir}`, '--loglevel=warn', `--onednn=${onednn ? 1 : 0}`];
+const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (run.status !== 0) {
   console.log(`native kernels failed to build (node-gyp exit ${run.status}); training uses plain WebAssembly`);
   process.exit(0);
 }
-console.log('native kernels built: build/Release/ganforge_kernels.node (wasm+openblas)');
+console.log(`native kernels built: build/Release/ganforge_kernels.node (wasm+openblas, products on ${onednn ? 'oneDNN' : 'OpenBLAS'})`);

@@ -5,11 +5,16 @@
 // then rounds exactly like tfjs' chain of kernels.
 #include <napi.h>
 #include <cblas.h>
+#ifdef GANFORGE_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+extern "C" void omp_set_num_threads(int);
+#endif
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
@@ -42,6 +47,18 @@ inline float Tanh(float x) {
   const float small = a * p;
   const float large = 1.f - 2.f / (std::exp(2.f * std::min(a, 9.f)) + 1.f);
   return std::copysign(a < 0.625f ? small : large, x);
+}
+
+// Row-major C = op(A)·op(B) (alpha 1) + beta·C: oneDNN's sgemm when built with it (AVX-512 where the CPU has it; Debian's
+// OpenBLAS stops at AVX2, and OPENBLAS_CORETYPE may pin it lower), else OpenBLAS. Each is deterministic for a thread count.
+void Gemm(bool transA, bool transB, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta,
+          float* c, int ldc) {
+#ifdef GANFORGE_ONEDNN
+  dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.f, a, lda,
+              b, ldb, beta, c, ldc);
+#endif
 }
 
 float* At(uint8_t* heap, double offset) { return reinterpret_cast<float*>(heap + static_cast<int64_t>(offset)); }
@@ -108,8 +125,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     if (k == 0) {
       std::memset(ci, 0, sizeof(float) * m * n);
     } else {
-      cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.f,
-                  a + i * aStride, lda, b + i * bStride, ldb, 0.f, ci, n);
+      Gemm(transA, transB, m, n, k, a + i * aStride, lda, b + i * bStride, ldb, 0.f, ci, n);
     }
   }
   BiasActivate(c, static_cast<int64_t>(batch) * m, n, bias, activation, alpha);
@@ -234,6 +250,81 @@ const float* Columns(const float* x, const ConvShape& s, int b0, int b1) {
   return buffer;
 }
 
+/*
+ * One output channel (a generator's image layer): im2col would write fH·fW·inC floats per pixel for one product each,
+ * so these walk the pixels instead. For an output pixel and a filter row, the filter columns that land inside the image
+ * read one contiguous run of input (dilation 1 along x): RunOf gives it. Sums run in a fixed order: deterministic.
+ */
+bool Narrow(const ConvShape& s) { return s.outC == 1 && s.dilW == 1; }
+
+struct Run {
+  int64_t x;  // element offset into the input (NHWC)
+  int64_t w;  // element offset into the filter ([fH, fW, inC, 1])
+  int len;    // elements; 0: nothing inside the image
+};
+
+inline Run RunOf(const ConvShape& s, int b, int oy, int ox, int r) {
+  const int iy = oy * s.strideH + r * s.dilH - s.padTop;
+  if (iy < 0 || iy >= s.inH) return {0, 0, 0};
+  const int ix = ox * s.strideW - s.padLeft;
+  const int c0 = std::max(0, -ix), c1 = std::min(s.fW, s.inW - ix);
+  if (c1 <= c0) return {0, 0, 0};
+  return {((static_cast<int64_t>(b) * s.inH + iy) * s.inW + ix + c0) * s.inC, (static_cast<int64_t>(r) * s.fW + c0) * s.inC,
+          (c1 - c0) * s.inC};
+}
+
+/** y[pixel] = Σ over filter rows of dot(input run, filter run). */
+void NarrowConv(const float* x, const float* w, float* y, const ConvShape& s) {
+  for (int b = 0; b < s.batch; b++) {
+    for (int oy = 0; oy < s.outH; oy++) {
+      for (int ox = 0; ox < s.outW; ox++) {
+        float acc = 0.f;
+        for (int r = 0; r < s.fH; r++) {
+          const Run run = RunOf(s, b, oy, ox, r);
+          if (run.len > 0) acc += cblas_sdot(run.len, x + run.x, 1, w + run.w, 1);
+        }
+        y[(static_cast<int64_t>(b) * s.outH + oy) * s.outW + ox] = acc;
+      }
+    }
+  }
+}
+
+/** dx (zeroed first) += dy[pixel] · filter run, onto the input run of each output pixel. */
+void NarrowBackpropInput(const float* dy, const float* w, float* dx, const ConvShape& s) {
+  std::memset(dx, 0, sizeof(float) * s.batch * s.inH * s.inW * s.inC);
+  for (int b = 0; b < s.batch; b++) {
+    for (int oy = 0; oy < s.outH; oy++) {
+      for (int ox = 0; ox < s.outW; ox++) {
+        const float g = dy[(static_cast<int64_t>(b) * s.outH + oy) * s.outW + ox];
+        for (int r = 0; r < s.fH; r++) {
+          const Run run = RunOf(s, b, oy, ox, r);
+          float* dst = dx + run.x;
+          const float* src = w + run.w;
+          for (int i = 0; i < run.len; i++) dst[i] += g * src[i];
+        }
+      }
+    }
+  }
+}
+
+/** dW (zeroed first) += dy[pixel] · input run, onto the filter run. */
+void NarrowBackpropFilter(const float* x, const float* dy, float* dw, const ConvShape& s) {
+  std::memset(dw, 0, sizeof(float) * s.Patch());
+  for (int b = 0; b < s.batch; b++) {
+    for (int oy = 0; oy < s.outH; oy++) {
+      for (int ox = 0; ox < s.outW; ox++) {
+        const float g = dy[(static_cast<int64_t>(b) * s.outH + oy) * s.outW + ox];
+        for (int r = 0; r < s.fH; r++) {
+          const Run run = RunOf(s, b, oy, ox, r);
+          float* dst = dw + run.w;
+          const float* src = x + run.x;
+          for (int i = 0; i < run.len; i++) dst[i] += g * src[i];
+        }
+      }
+    }
+  }
+}
+
 // conv2d(heap, xOff, wOff, yOff, biasOff, activation, alpha, ...15 shape fields): y = im2col(x)·W (+ bias, activation).
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   uint8_t* heap = Heap(info);
@@ -246,12 +337,13 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   const ConvShape s = ReadConv(info, 7);
   const int64_t patch = s.Patch();
   const int chunk = ChunkImages(s);
-  for (int b0 = 0; b0 < s.batch; b0 += chunk) {
+  if (Narrow(s)) NarrowConv(x, w, y, s);
+  for (int b0 = 0; b0 < s.batch && !Narrow(s); b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     const float* col = Columns(x, s, b0, b1);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, s.outC, static_cast<int>(patch), 1.f, col,
-                static_cast<int>(patch), w, s.outC, 0.f, y + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC);
+    Gemm(false, false, rows, s.outC, static_cast<int>(patch), col, static_cast<int>(patch), w, s.outC, 0.f,
+         y + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC);
   }
   BiasActivate(y, s.batch * s.Pixels(), s.outC, biasOff < 0 ? nullptr : At(heap, biasOff), activation, alpha);
   return info.Env().Undefined();
@@ -266,13 +358,17 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   const ConvShape s = ReadConv(info, 4);
   const int64_t patch = s.Patch();
   const int chunk = ChunkImages(s);
+  if (Narrow(s)) {
+    NarrowBackpropInput(dy, w, dx, s);
+    return info.Env().Undefined();
+  }
   if (!s.Pointwise()) std::memset(dx, 0, sizeof(float) * s.batch * s.inH * s.inW * s.inC);
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     float* col = s.Pointwise() ? dx + static_cast<int64_t>(b0) * s.inH * s.inW * s.inC : Scratch(rows * patch).data();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, static_cast<int>(patch), s.outC, 1.f,
-                dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, w, s.outC, 0.f, col, static_cast<int>(patch));
+    Gemm(false, true, rows, static_cast<int>(patch), s.outC, dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, w,
+         s.outC, 0.f, col, static_cast<int>(patch));
     if (!s.Pointwise()) Col2ImAdd(col, s, b0, b1, dx);
   }
   return info.Env().Undefined();
@@ -287,13 +383,16 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   const ConvShape s = ReadConv(info, 4);
   const int64_t patch = s.Patch();
   const int chunk = ChunkImages(s);
+  if (Narrow(s)) {
+    NarrowBackpropFilter(x, dy, dw, s);
+    return info.Env().Undefined();
+  }
   for (int b0 = 0; b0 < s.batch; b0 += chunk) {
     const int b1 = std::min(s.batch, b0 + chunk);
     const int rows = static_cast<int>((b1 - b0) * s.Pixels());
     const float* col = Columns(x, s, b0, b1);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(patch), s.outC, rows, 1.f, col,
-                static_cast<int>(patch), dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, b0 == 0 ? 0.f : 1.f,
-                dw, s.outC);
+    Gemm(true, false, static_cast<int>(patch), s.outC, rows, col, static_cast<int>(patch),
+         dy + static_cast<int64_t>(b0) * s.Pixels() * s.outC, s.outC, b0 == 0 ? 0.f : 1.f, dw, s.outC);
   }
   if (s.batch == 0) std::memset(dw, 0, sizeof(float) * patch * s.outC);
   return info.Env().Undefined();
@@ -423,14 +522,89 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// binaryRows(heap, op, fullOff, rowOff, yOff, rows, cols, rowFirst): y[r, c] = full[r, c] op row[c] (row[c] op
+// full[r, c] when rowFirst), op 0 multiply, 1 add, 2 subtract: one float operation per element, as tfjs rounds it.
+Napi::Value BinaryRows(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const int op = Int(info, 1);
+  const float* full = At(heap, Num(info, 2));
+  const float* row = At(heap, Num(info, 3));
+  float* y = At(heap, Num(info, 4));
+  const int64_t rows = static_cast<int64_t>(Num(info, 5)), cols = static_cast<int64_t>(Num(info, 6));
+  const bool rowFirst = info[7].As<Napi::Boolean>();
+  for (int64_t r = 0; r < rows; r++) {
+    const float* in = full + r * cols;
+    float* out = y + r * cols;
+    switch (op) {
+      case 0:
+        for (int64_t c = 0; c < cols; c++) out[c] = in[c] * row[c];
+        break;
+      case 1:
+        for (int64_t c = 0; c < cols; c++) out[c] = rowFirst ? row[c] + in[c] : in[c] + row[c];
+        break;
+      default:
+        if (rowFirst) {
+          for (int64_t c = 0; c < cols; c++) out[c] = row[c] - in[c];
+        } else {
+          for (int64_t c = 0; c < cols; c++) out[c] = in[c] - row[c];
+        }
+        break;
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// resizeNearest(heap, xOff, yOff, batch, inH, inW, channels, outH, outW, rowMap, colMap, grad)
+// Forward (grad false): y[b, r, c] = x[b, rowMap[r], colMap[c]], pixel by pixel. Gradient (grad true, x is dy of the
+// output's shape, y the input's): y = 0, then y[b, rowMap[r], colMap[c]] += x[b, r, c] in row-major order of (r, c), the
+// order tfjs' own gradient adds them in. The maps (Int32Array, computed by the caller as tfjs does) are in range.
+Napi::Value ResizeNearest(const Napi::CallbackInfo& info) {
+  uint8_t* heap = Heap(info);
+  const float* x = At(heap, Num(info, 1));
+  float* y = At(heap, Num(info, 2));
+  const int batch = Int(info, 3), inH = Int(info, 4), inW = Int(info, 5), channels = Int(info, 6);
+  const int outH = Int(info, 7), outW = Int(info, 8);
+  const int32_t* rowMap = info[9].As<Napi::Int32Array>().Data();
+  const int32_t* colMap = info[10].As<Napi::Int32Array>().Data();
+  const bool grad = info[11].As<Napi::Boolean>();
+  if (grad) std::memset(y, 0, sizeof(float) * batch * inH * inW * channels);
+  for (int b = 0; b < batch; b++) {
+    for (int r = 0; r < outH; r++) {
+      for (int c = 0; c < outW; c++) {
+        const int64_t small = ((static_cast<int64_t>(b) * inH + rowMap[r]) * inW + colMap[c]) * channels;
+        const int64_t large = ((static_cast<int64_t>(b) * outH + r) * outW + c) * channels;
+        if (grad) {
+          float* dst = y + small;
+          const float* src = x + large;
+          for (int i = 0; i < channels; i++) dst[i] += src[i];
+        } else {
+          std::memcpy(y + large, x + small, sizeof(float) * channels);
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
+#ifdef GANFORGE_ONEDNN
+  omp_set_num_threads(Int(info, 0));
+#endif
   return info.Env().Undefined();
 }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), openblas_get_num_threads()); }
 
-Napi::Value Config(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), openblas_get_config()); }
+Napi::Value Config(const Napi::CallbackInfo& info) {
+#ifdef GANFORGE_ONEDNN
+  const std::string gemm = " (products on oneDNN " + std::to_string(dnnl_version()->major) + "." +
+                           std::to_string(dnnl_version()->minor) + ")";
+#else
+  const std::string gemm;
+#endif
+  return Napi::String::New(info.Env(), std::string(openblas_get_config()) + gemm);
+}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matMul", Napi::Function::New(env, MatMul));
@@ -444,6 +618,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("greater", Napi::Function::New(env, Greater));
   exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("binaryRows", Napi::Function::New(env, BinaryRows));
+  exports.Set("resizeNearest", Napi::Function::New(env, ResizeNearest));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));

@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   if (resume && !latest) throw new CliError(`--resume: no checkpoint found in ${out}; drop --resume to start a new run`);
   const start = latest?.iteration ?? 0;
 
-  const backend = await initBackend(backendPreference).catch((err: Error) => {
+  const backend = await initBackend(backendPreference, { blasThreads: env.GANFORGE_BLAS_THREADS }).catch((err: Error) => {
     throw new CliError(err.message);
   });
   // Built-ins only: an uploaded dataset lives in the service's artifact store.
@@ -163,6 +163,7 @@ function printStartup(
 ): void {
   const skipped = backend.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
   console.log(`backend: ${backend.label} (${backend.provider})${skipped ? ` [skipped ${skipped}]` : ''}`);
+  if (backend.blasThreads) console.log(`BLAS threads: ${backend.blasThreads} (GANFORGE_BLAS_THREADS)`);
   console.log(
     `dataset: ${dataset.name}, ${dataset.count} images of ${dataset.height}x${dataset.width}x${dataset.channels}, from ${dataset.source}`,
   );
@@ -173,7 +174,7 @@ function printStartup(
 function runDescription(config: TrainConfig, backend: BackendInfo, dataset: Dataset, resumedFrom?: number): string {
   const description = {
     config,
-    backend: { name: backend.label, provider: backend.provider },
+    backend: { name: backend.label, provider: backend.provider, ...(backend.blasThreads ? { blasThreads: backend.blasThreads } : {}) },
     dataset: describeDataset(dataset),
     resumedFrom: resumedFrom ?? null,
     startedAt: new Date().toISOString(),

@@ -6,3 +6,15 @@
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'wasm-plain', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendPreference = BackendName | 'auto';
+
+/**
+ * The --backend value that loads again what a job's backend label names (the engine's label: the tfjs backend plus
+ * its native kernel providers, e.g. 'wasm+openblas'), or undefined for a label it does not know. A plain 'wasm' label
+ * means our JS kernels only: 'wasm-plain' (where the native kernels exist, 'wasm' would take them).
+ */
+export function backendFlagOf(label: string): BackendName | undefined {
+  const [name, ...providers] = label.split('+');
+  if (name === 'wasm') return providers.length > 0 ? 'wasm' : 'wasm-plain';
+  if (name === 'tensorflow' || name === 'cpu') return name;
+  return undefined;
+}

@@ -1,7 +1,7 @@
 // Chooses the TensorFlow.js backend once at start-up: native (GPU, then CPU) when loadable, else WebAssembly, else plain JS.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { configureNativeKernels, installKernels, type InstalledKernels } from './kernels/index.js';
+import { configureNativeKernels, installKernels, nativeBlasThreads, type InstalledKernels } from './kernels/index.js';
 
 import { BACKENDS, type BackendPreference } from '../contract/backends.js';
 
@@ -19,6 +19,8 @@ export interface BackendInfo {
   label: string;
   /** Which package provided it, e.g. '@tensorflow/tfjs-node-gpu'. */
   provider: string;
+  /** BLAS threads of the native kernels, when they are in use. */
+  blasThreads?: number;
   /** Why the preferred backends before it were skipped. */
   skipped: { backend: string; reason: string }[];
 }
@@ -75,7 +77,8 @@ export async function initBackend(preference: BackendPreference = 'auto', option
         const tfName = tf.getBackend();
         // A provider that cannot run here is reported like a skipped backend: with what is missing and the fix.
         for (const u of kernels?.unavailable ?? []) skipped.push({ backend: `${tfName}+${u.provider}`, reason: u.reason });
-        chosen = { name: tfName, label: labelOf(tfName), provider: attempt.provider, skipped };
+        const blasThreads = tfName === kernels?.backendName ? nativeBlasThreads() : undefined;
+        chosen = { name: tfName, label: labelOf(tfName), provider: attempt.provider, ...(blasThreads ? { blasThreads } : {}), skipped };
         return chosen;
       }
       skipped.push({ backend: name, reason: 'setBackend returned false' });

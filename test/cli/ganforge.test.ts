@@ -137,7 +137,8 @@ test('checkpoint: a run directory the trainer resumes, the exact command to do s
     `  ${dir}/metrics.csv`,
     'continue the job with (raise --iterations to train past its end):',
   ]);
-  assert.match(lines[6]!, /^\(it trained on the wasm(\+openblas)? backend; on the same backend \(--backend\) it continues bit for bit\)$/);
+  // The backend as the trainer's --backend takes it: 'wasm' for wasm+openblas, 'wasm-plain' for our JS kernels only.
+  assert.match(lines[6]!, /^\(it trained on the (wasm\+openblas backend; add --backend wasm|wasm backend; add --backend wasm-plain) to continue it bit for bit\)$/);
 
   // The command quotes DIR for the shell and carries the job's whole spec: parsed, it is the job's config.
   const command = lines[5]!.trim();

@@ -22,11 +22,15 @@ interface CliResult {
 }
 
 /** Runs the CLI; `onStdout` sees the output so far and may act on the child (e.g. signal it). */
-function runCli(args: string[], onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<CliResult> {
+function runCli(
+  args: string[],
+  onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: ROOT,
-      env: { ...process.env, GANFORGE_BACKEND: 'wasm' },
+      env: { ...process.env, GANFORGE_BACKEND: 'wasm', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -62,6 +66,20 @@ before(async () => {
 });
 after(async () => {
   await rm(tmp, { recursive: true, force: true });
+});
+
+test('GANFORGE_BLAS_THREADS sets the native kernels\' BLAS threads (1 by default), as the worker does', async (t) => {
+  const runs = await Promise.all(
+    [undefined, '2'].map((threads, i) =>
+      runCli([...SMALL, '--iterations', '1', '--out', join(tmp, `threads-${i}`)], undefined, threads ? { GANFORGE_BLAS_THREADS: threads } : {}),
+    ),
+  );
+  for (const run of runs) assert.equal(run.code, 0, run.stderr);
+  if (!/^backend: wasm\+openblas /m.test(runs[0]!.stdout)) return t.skip('native kernels not built here');
+  assert.match(runs[0]!.stdout, /^BLAS threads: 1 \(GANFORGE_BLAS_THREADS\)$/m);
+  assert.match(runs[1]!.stdout, /^BLAS threads: 2 \(GANFORGE_BLAS_THREADS\)$/m);
+  const described = JSON.parse(await readFile(join(tmp, 'threads-1', 'config.json'), 'utf8'));
+  assert.equal(described.backend.blasThreads, 2);
 });
 
 test('a tiny run writes samples, checkpoints, metrics.csv, config.json and classic log lines; --resume continues it', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import tar from 'tar-stream';
+import { backendFlagOf } from '../../contract/backends.js';
 import { RUN_FILES, checkpointPath, resumeCommand } from '../../contract/run-directory.js';
 import { STATE_FILE } from '../../contract/checkpoint-layout.js';
 import { TMP_PREFIX, findLatestCheckpoint } from '../run-dir.js';
@@ -51,7 +52,11 @@ export async function checkpoint(api: ApiClient, cmd: Extract<Command, { name: '
   out('continue the job with (raise --iterations to train past its end):');
   // Absolute: npm runs the script in the package's root, whatever the directory it is typed in.
   out(`  ${resumeCommand(path.resolve(cmd.out), job.spec)}`);
-  if (job.backend) out(`(it trained on the ${job.backend} backend; on the same backend (--backend) it continues bit for bit)`);
+  if (job.backend) {
+    // The job reports a label (e.g. 'wasm+openblas'); the trainer's flag takes a backend name (e.g. 'wasm').
+    const flag = backendFlagOf(job.backend);
+    out(`(it trained on the ${job.backend} backend; ${flag ? `add --backend ${flag}` : 'on the same backend'} to continue it bit for bit)`);
+  }
   return 0;
 }
 

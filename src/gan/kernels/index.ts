@@ -1,6 +1,7 @@
 // The kernel layer: providers in order (native > our JS/wasm kernels > tfjs' own), installed from this one list by the engine and the bench.
 import * as tf from '@tensorflow/tfjs';
 import { jsProvider } from './js/index.js';
+import { nativeAddon } from './native/addon.js';
 import { nativeProvider, setBlasThreads } from './native/index.js';
 import type { KernelProvider } from './provider.js';
 
@@ -15,6 +16,11 @@ export interface NativeSettings {
 /** Settings of the native provider, applied when it is installed; BLAS runs single-threaded unless told otherwise. */
 export function configureNativeKernels(settings: NativeSettings): void {
   setBlasThreads(settings.blasThreads);
+}
+
+/** The BLAS threads the native provider runs with while installed (OpenBLAS' own count), else undefined. */
+export function nativeBlasThreads(): number | undefined {
+  return installed?.providers.includes(nativeProvider.name) ? nativeAddon()?.threads() : undefined;
 }
 
 /** Highest priority first. tfjs' own kernels are the implicit last entry. */

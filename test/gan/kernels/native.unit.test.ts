@@ -34,6 +34,43 @@ function withTfjsKernels<T>(f: () => T): T {
 const dim = fc.integer({ min: 1, max: 40 });
 const batchShapes = fc.constantFrom<[number[], number[]]>([[], []], [[3], [3]], [[1], [4]], [[4], [1]], [[2, 3], [2, 3]], [[2, 1], [1, 1]], [[], [2]]);
 
+/** Fused conv2d, conv2d and both gradients on the native provider against tfjs' CPU backend, on random cases. */
+async function convParity(inChannels: fc.Arbitrary<number>, outChannels: fc.Arbitrary<number>, numRuns: number, seed: number): Promise<void> {
+  const cases = fc.record({
+    batch: fc.integer({ min: 1, max: 3 }), height: fc.integer({ min: 1, max: 10 }), width: fc.integer({ min: 1, max: 10 }),
+    inC: inChannels, outC: outChannels,
+    fh: fc.integer({ min: 1, max: 5 }), fw: fc.integer({ min: 1, max: 5 }),
+    stride: fc.integer({ min: 1, max: 3 }), dilation: fc.integer({ min: 1, max: 2 }),
+    pad: fc.constantFrom('same' as const, 'valid' as const), activation: fc.constantFrom('linear' as const, 'relu' as const, 'leakyrelu' as const),
+    seed: fc.integer({ min: 0, max: 1e6 }),
+  }).filter((c) => (c.stride === 1 || c.dilation === 1) && (c.pad === 'same' || ((c.fh - 1) * c.dilation < c.height && (c.fw - 1) * c.dilation < c.width)));
+  await fc.assert(
+    fc.asyncProperty(cases, async (c) => {
+      const run = () => tf.tidy(() => {
+        const x = tf.randomUniform([c.batch, c.height, c.width, c.inC], -1, 1, 'float32', c.seed) as tf.Tensor4D;
+        const w = tf.randomUniform([c.fh, c.fw, c.inC, c.outC], -1, 1, 'float32', c.seed + 1) as tf.Tensor4D;
+        const bias = tf.randomUniform([c.outC], -1, 1, 'float32', c.seed + 2);
+        const y = tf.fused.conv2d({ x, filter: w, strides: c.stride, pad: c.pad, dilations: c.dilation, bias, activation: c.activation, leakyreluAlpha: 0.2 });
+        const plain = tf.conv2d(x, w, c.stride, c.pad, 'NHWC', c.dilation);
+        const f = (xs: tf.Tensor, ws: tf.Tensor) => {
+          const out = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
+          return tf.sum(tf.mul(out, tf.cos(tf.range(0, out.size).reshape(out.shape))));
+        };
+        // tfjs has no conv2d gradient with dilations.
+        const grads = c.dilation === 1 ? tf.grads(f)([x, w]) : [];
+        return [y, plain, ...grads].map((t) => t.dataSync() as Float32Array);
+      });
+      await tf.setBackend('cpu');
+      const expected = run();
+      await tf.setBackend('wasm');
+      const actual = run();
+      assert.equal(actual.length, expected.length);
+      actual.forEach((a, i) => assertClose(a, expected[i]!, TOLERANCE, `${['fused', 'conv2d', 'dx', 'dW'][i]} ${JSON.stringify(c)}`));
+    }),
+    { numRuns, seed },
+  );
+}
+
 describe('native kernels (openblas)', { skip: notBuilt }, () => {
   before(async () => {
     const info = await initBackend('wasm');
@@ -105,42 +142,35 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
   });
 
   it('conv2d, fused conv2d and both gradients match tfjs\' CPU kernels for strides, paddings and dilations', async () => {
-    const cases = fc.record({
-      batch: fc.integer({ min: 1, max: 3 }), height: fc.integer({ min: 1, max: 10 }), width: fc.integer({ min: 1, max: 10 }),
-      inC: fc.integer({ min: 1, max: 6 }), outC: fc.integer({ min: 1, max: 7 }),
-      fh: fc.integer({ min: 1, max: 5 }), fw: fc.integer({ min: 1, max: 5 }),
-      stride: fc.integer({ min: 1, max: 3 }), dilation: fc.integer({ min: 1, max: 2 }),
-      pad: fc.constantFrom('same' as const, 'valid' as const), activation: fc.constantFrom('linear' as const, 'relu' as const, 'leakyrelu' as const),
-      seed: fc.integer({ min: 0, max: 1e6 }),
-    }).filter((c) => (c.stride === 1 || c.dilation === 1) && (c.pad === 'same' || ((c.fh - 1) * c.dilation < c.height && (c.fw - 1) * c.dilation < c.width)));
-    await fc.assert(
-      fc.asyncProperty(cases, async (c) => {
-        const run = () => tf.tidy(() => {
-          const x = tf.randomUniform([c.batch, c.height, c.width, c.inC], -1, 1, 'float32', c.seed) as tf.Tensor4D;
-          const w = tf.randomUniform([c.fh, c.fw, c.inC, c.outC], -1, 1, 'float32', c.seed + 1) as tf.Tensor4D;
-          const bias = tf.randomUniform([c.outC], -1, 1, 'float32', c.seed + 2);
-          const y = tf.fused.conv2d({ x, filter: w, strides: c.stride, pad: c.pad, dilations: c.dilation, bias, activation: c.activation, leakyreluAlpha: 0.2 });
-          const plain = tf.conv2d(x, w, c.stride, c.pad, 'NHWC', c.dilation);
-          const f = (xs: tf.Tensor, ws: tf.Tensor) => {
-            const out = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
-            return tf.sum(tf.mul(out, tf.cos(tf.range(0, out.size).reshape(out.shape))));
-          };
-          // tfjs has no conv2d gradient with dilations.
-          const grads = c.dilation === 1 ? tf.grads(f)([x, w]) : [];
-          return [y, plain, ...grads].map((t) => t.dataSync() as Float32Array);
+    await convParity(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 }), 80, 3);
+  });
+
+  it('the one-output-channel convolutions (no im2col) and their gradients match tfjs\' CPU kernels', async () => {
+    await convParity(fc.integer({ min: 1, max: 70 }), fc.constant(1), 60, 5);
+  });
+
+  it('ResizeNearestNeighbor and its gradient match tfjs for any sizes and alignCorners', () => {
+    const size = fc.integer({ min: 1, max: 9 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), size, size, size, size, fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), fc.integer(), (batch, inH, inW, outH, outW, channels, alignCorners, halfPixelCenters, seed) => {
+        tf.tidy(() => {
+          const x = tf.randomUniform([batch, inH, inW, channels], -1, 1, 'float32', seed) as tf.Tensor4D;
+          const weights = tf.randomUniform([batch, outH, outW, channels], -1, 1, 'float32', seed + 1);
+          // tfjs refuses both at once.
+          const resize = () => tf.image.resizeNearestNeighbor(x, [outH, outW], alignCorners, halfPixelCenters && !alignCorners);
+          // The gradient: tfjs' own kernel ignores halfPixelCenters, so ours is compared without it.
+          const grad = () => tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(xs as tf.Tensor4D, [outH, outW], alignCorners), weights)))(x);
+          const what = `[${batch},${inH},${inW},${channels}] -> ${outH}x${outW} alignCorners=${alignCorners}`;
+          assertClose(resize(), withTfjsKernels(resize), TOLERANCE, `resize ${what} halfPixelCenters=${halfPixelCenters}`);
+          // With alignCorners and a 1-pixel side tfjs' gradient searches an infinite window and answers 0 (ours sums).
+          if (!(alignCorners && (inH === 1 || inW === 1))) assertClose(grad(), withTfjsKernels(grad), TOLERANCE, `resize gradient ${what}`);
         });
-        await tf.setBackend('cpu');
-        const expected = run();
-        await tf.setBackend('wasm');
-        const actual = run();
-        assert.equal(actual.length, expected.length);
-        actual.forEach((a, i) => assertClose(a, expected[i]!, TOLERANCE, `${['fused', 'conv2d', 'dx', 'dW'][i]} ${JSON.stringify(c)}`));
       }),
-      { numRuns: 80, seed: 3 },
+      { numRuns: 150, seed: 6 },
     );
   });
 
-  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers, Greater and Select match tfjs', () => {
+  it('Sum and Mean over any axes, LeakyReLU, tanh, sigmoid, BatchNorm, row gathers, Greater, Select and per-channel Multiply/Add/Sub match tfjs', () => {
     const shapes = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(shapes, fc.integer(), fc.boolean(), (shape, seed, keepDims) => {
@@ -164,6 +194,12 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
             ['gather', () => tf.gather(x, rows)],
             ['greater, select', () => tf.where(tf.greater(x, 0), x, tf.neg(x))],
             ['greater alike', () => tf.cast(tf.greater(x, tf.sin(x)), 'float32')],
+            ['mul by row', () => tf.mul(x, param(seed + 5))],
+            ['mul row first, as [1,..,1,C]', () => tf.mul(param(seed + 5).reshape([...shape.slice(1).map(() => 1), cols]), x)],
+            ['add row', () => tf.add(param(seed + 6), x)],
+            ['sub row', () => tf.sub(x, param(seed + 7))],
+            ['sub from row', () => tf.sub(param(seed + 7), x)],
+            ['mul alike', () => tf.mul(x, tf.sin(x))],
           ];
           for (const [what, op] of ops) assertClose(op(), withTfjsKernels(op), TOLERANCE, `${what} of [${shape}] keepDims=${keepDims}`);
         });

@@ -28,6 +28,13 @@ export interface NativeAddon {
   ): void;
   greater(heap: Uint8Array, a: number, b: number, bStride: number, y: number, count: number): void;
   select(heap: Uint8Array, condition: number, t: number, e: number, y: number, count: number): void;
+  /** y = full op row per row (row op full when rowFirst); op 0 multiply, 1 add, 2 subtract. */
+  binaryRows(heap: Uint8Array, op: number, full: number, row: number, y: number, rows: number, cols: number, rowFirst: boolean): void;
+  /** Nearest-neighbour resize of NHWC images by row and column maps; with grad, its gradient (see resize.ts). */
+  resizeNearest(
+    heap: Uint8Array, x: number, y: number, batch: number, inH: number, inW: number, channels: number, outH: number, outW: number,
+    rowMap: Int32Array, colMap: Int32Array, grad: boolean,
+  ): void;
   setThreads(threads: number): void;
   threads(): number;
   config(): string;
@@ -52,7 +59,7 @@ export function nativeAddon(): NativeAddon | undefined {
         loaded = { addon };
       } catch (err) {
         const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-        loaded = { error: `cannot load ${ADDON_PATH}: ${why} (apt-get install libopenblas0, or ${INSTALL_HINT})` };
+        loaded = { error: `cannot load ${ADDON_PATH}: ${why} (apt-get install libopenblas0 libdnnl2, or ${INSTALL_HINT})` };
       }
     }
   }

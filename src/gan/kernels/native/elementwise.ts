@@ -1,4 +1,4 @@
-// Memory-bound kernels the profile shows after the products: reductions over leading axes, LeakyReLU (and its gradient), tanh, sigmoid, BatchNorm, row gathers.
+// Memory-bound kernels the profile shows after the products: reductions over leading axes, LeakyReLU (and its gradient), tanh, sigmoid, BatchNorm, row gathers, per-channel broadcasts.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelOverride, WasmBackend } from '../provider.js';
 import { heapOffset, sizeOf } from '../wasm-tensors.js';
@@ -121,5 +121,24 @@ export function nativeElementwiseKernels(addon: NativeAddon): KernelOverride[] {
     },
   };
 
-  return [greater, select, reduction('Sum'), reduction('Mean'), unary('LeakyRelu'), unary('Tanh'), unary('Sigmoid'), gather, batchNorm];
+  // BatchNorm's and Dropout's gradients broadcast a per-channel vector over 4D maps: tfjs-backend-wasm computes an
+  // index per element for that; equal shapes stay with it (XNNPACK).
+  const byRow = (kernelName: 'Multiply' | 'Add' | 'Sub', op: number): KernelOverride => ({
+    kernelName,
+    make: (below) => (args) => {
+      const { a, b } = args.inputs as Inputs;
+      if (a!.dtype !== 'float32' || b!.dtype !== 'float32') return below!(args);
+      const rowFirst = sizeOf(a!.shape) < sizeOf(b!.shape);
+      const [full, row] = rowFirst ? [b!, a!] : [a!, b!];
+      const cols = full.shape.at(-1) ?? 0;
+      const isRow = row.shape.length >= 1 && row.shape.length <= full.shape.length && row.shape.at(-1) === cols && sizeOf(row.shape) === cols;
+      if (!isRow || cols === 0 || sizeOf(full.shape) === cols) return below!(args);
+      const backend = args.backend as WasmBackend;
+      const y = backend.makeOutput(full.shape, 'float32');
+      addon.binaryRows(backend.wasm.HEAPU8, op, heapOffset(backend, full), heapOffset(backend, row), heapOffset(backend, y), sizeOf(full.shape) / cols, cols, rowFirst);
+      return y;
+    },
+  });
+
+  return [byRow('Multiply', 0), byRow('Add', 1), byRow('Sub', 2), greater, select, reduction('Sum'), reduction('Mean'), unary('LeakyRelu'), unary('Tanh'), unary('Sigmoid'), gather, batchNorm];
 }

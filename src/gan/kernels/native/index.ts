@@ -5,10 +5,11 @@ import { installFusedAdam, nativeAdamKernel } from './adam.js';
 import { nativeConvKernels } from './conv.js';
 import { nativeElementwiseKernels } from './elementwise.js';
 import { nativeMatMulKernels } from './matmul.js';
+import { nativeResizeKernels } from './resize.js';
 
 function kernelsOf(addon: NativeAddon | undefined): KernelProvider['kernels'] {
   if (!addon) return [];
-  return [...nativeMatMulKernels(addon), ...nativeConvKernels(addon), nativeAdamKernel(addon), ...nativeElementwiseKernels(addon)];
+  return [...nativeMatMulKernels(addon), ...nativeConvKernels(addon), nativeAdamKernel(addon), ...nativeElementwiseKernels(addon), ...nativeResizeKernels(addon)];
 }
 
 export const nativeProvider: KernelProvider = {
