@@ -1,15 +1,14 @@
 // `ganforge datasets ...` end to end: real API and worker processes, a directory packed on the fly and uploaded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
+import { runGanforge, type CliRun } from '../helpers/ganforge-cli.js';
 import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
 import { makeZip, solidPng } from '../helpers/archives.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const prefix = uniquePrefix('cli-datasets');
 const redis = connect();
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-cli-ds-'));
@@ -34,18 +33,7 @@ after(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-function ganforge(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ganforge.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, GANFORGE_API: apiUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const ganforge = (args: string[]): Promise<CliRun> => runGanforge(args, { ...process.env, GANFORGE_API: apiUrl });
 
 test('upload a directory (packed on the fly), show, list, delete', async () => {
   const dir = path.join(work, 'shapes');

@@ -1,12 +1,10 @@
 // `ganforge keys create|list|revoke` and --token / GANFORGE_TOKEN against a real API process with authentication on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
+import { runGanforge, type CliRun } from '../helpers/ganforge-cli.js';
 import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADMIN = 'cli-admin-token-'.padEnd(48, 'z');
 const prefix = uniquePrefix('cli-keys');
 const redis = connect();
@@ -24,18 +22,9 @@ after(async () => {
   redis.disconnect();
 });
 
-function ganforge(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ganforge.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', GANFORGE_API: apiUrl, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+// A minimal environment on purpose: no GANFORGE_TOKEN of the caller's leaks in.
+const ganforge = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runGanforge(args, { PATH: process.env.PATH ?? '', GANFORGE_API: apiUrl, ...env });
 
 test('without a token the CLI gets one line: 401', async () => {
   const run = await ganforge(['list']);

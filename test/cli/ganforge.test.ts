@@ -1,16 +1,15 @@
 // The `ganforge` client end to end: real API and worker processes, the CLI run as a user would, exit codes checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
+import { runGanforge, type CliRun } from '../helpers/ganforge-cli.js';
 import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { parseTrainArgs } from '../../src/cli/train-args.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const prefix = uniquePrefix('cli');
 const redis = connect();
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-cli-'));
@@ -33,28 +32,10 @@ after(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs `ganforge ARGS` against the test API (GANFORGE_API), resolving when it exits. */
-function ganforge(args: string[], onStdout?: (all: string) => void): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ganforge.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, GANFORGE_API: apiUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    onStdout?.(stdout);
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const ganforge = (args: string[], onStdout?: (all: string) => void): Promise<CliRun> =>
+  runGanforge(args, { ...process.env, GANFORGE_API: apiUrl }, onStdout);
 
 async function jobStatus(id: string): Promise<string> {
   const res = await fetch(`${apiUrl}/jobs/${id}`);

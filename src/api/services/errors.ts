@@ -90,12 +90,9 @@ export class TooManyStreamsError extends DomainError {
   readonly retry = 'transient';
 }
 
-/** A request parameter that does not apply to this resource (e.g. a label for a model without classes); names it. */
-export class InvalidParameterError extends DomainError {
-  readonly code = 'INVALID_PARAMETER';
-  readonly status = 400;
+/** An error about one field of the request, which the problem document's `errors` names. */
+abstract class FieldError extends DomainError {
   readonly retry = 'permanent';
-  /** The problem document's `errors`: the one field at fault. */
   readonly errors: { path: string; message: string }[];
   constructor(readonly field: string, message: string) {
     super(message);
@@ -103,17 +100,16 @@ export class InvalidParameterError extends DomainError {
   }
 }
 
+/** A request parameter that does not apply to this resource (e.g. a label for a model without classes). */
+export class InvalidParameterError extends FieldError {
+  readonly code = 'INVALID_PARAMETER';
+  readonly status = 400;
+}
+
 /** A well-formed value this resource cannot take (a class the model does not have, an image shape it cannot make). */
-export class UnprocessableError extends DomainError {
+export class UnprocessableError extends FieldError {
   readonly code = 'UNPROCESSABLE';
   readonly status = 422;
-  readonly retry = 'permanent';
-  /** The problem document's `errors`: the one field at fault. */
-  readonly errors: { path: string; message: string }[];
-  constructor(readonly field: string, message: string) {
-    super(message);
-    this.errors = [{ path: field, message }];
-  }
 }
 
 /** A request body over a size limit (an upload past GANFORGE_DATASET_MAX_BYTES, as it passes it). */
@@ -128,8 +124,4 @@ export class UnsupportedMediaTypeError extends DomainError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
   readonly status = 415;
   readonly retry = 'permanent';
-}
-
-export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
 }
