@@ -45,6 +45,14 @@ export function redisKeys(prefix: string) {
     dataset: (id: string) => `${p}:dataset:${id}`,
     /** Sorted set: one project's dataset ids scored by creation time (ms). */
     projectDatasets: (project: string) => `${p}:project:${project}:datasets`,
+    /** Hash: checkpoint iteration -> JSON QualityPoint (contract/quality.ts); rescoring an iteration replaces it. */
+    quality: (id: string) => `${p}:job:${id}:quality`,
+    /** String: the content hash of the dataset a job trains on (set by its worker), which names its scorer. */
+    jobScorer: (id: string) => `${p}:job:${id}:scorer`,
+    /** String: JSON ScorerStatus of a dataset's scorer, by the dataset's content hash. */
+    scorer: (hash: string) => `${p}:scorer:${hash}`,
+    /** Set: ids of jobs whose checkpoints wait for a dataset's scorer to be ready (scored when it is). */
+    scorerWaiters: (hash: string) => `${p}:scorer:${hash}:waiters`,
     /** Hash: worker id -> JSON heartbeat. */
     workers: `${p}:workers`,
     /** Sorted set: worker ids scored by their last heartbeat (ms since the epoch); stale ones are pruned. */
@@ -79,4 +87,6 @@ export const artifactKeys = {
   datasetPack: (id: string) => `datasets/${id}/pack.bin`,
   datasetPreview: (id: string) => `datasets/${id}/preview.png`,
   datasetPrefix: (id: string) => `datasets/${id}`,
+  /** A dataset's scorer (classifier weights, held-out split indices, reference features), by the dataset's content hash. */
+  scorerPrefix: (hash: string) => `scorers/${hash}`,
 };

@@ -222,7 +222,7 @@ export class JobStore {
     const multi = this.redis
       .multi()
       .hincrby(k.projectBytes, project, -stored)
-      .del(k.job(id), k.metrics(id), k.events(id), k.jobSamples(id), k.checkpoints(id), k.checkpointIndex(id))
+      .del(k.job(id), k.metrics(id), k.events(id), k.jobSamples(id), k.checkpoints(id), k.checkpointIndex(id), k.quality(id), k.jobScorer(id))
       .zrem(k.jobs, id)
       .zrem(k.projectJobs(project), id)
       .srem(k.activeJobs, id);
