@@ -1,6 +1,7 @@
 // The payload of each event on a job's event stream (and over SSE): one zod schema per event name, checked on write.
 import { z } from 'zod';
 import { JOB_STATUSES, type JobEventName } from './job.js';
+import { qualityPointSchema } from './quality.js';
 
 const iteration = z.number().int().min(0);
 const timestamp = z.iso.datetime();
@@ -18,6 +19,8 @@ export const jobEventSchemas = {
   }),
   sample: z.strictObject({ id: z.string().min(1), iteration, url: z.string().startsWith('/samples/'), createdAt: timestamp }),
   checkpoint: z.strictObject({ iteration, size: z.number().int().min(0), createdAt: timestamp }),
+  /** A checkpoint's sample-quality score (contract/quality.ts), when its worker has scored it. */
+  quality: qualityPointSchema,
   status: z.strictObject({
     status: z.enum(JOB_STATUSES),
     error: z.string().nullable(),

@@ -102,5 +102,5 @@ export interface CheckpointRecord {
 }
 
 /** Event names on a job's event stream (and over SSE). */
-export const JOB_EVENTS = ['progress', 'metrics', 'sample', 'checkpoint', 'status'] as const;
+export const JOB_EVENTS = ['progress', 'metrics', 'sample', 'checkpoint', 'quality', 'status'] as const;
 export type JobEventName = (typeof JOB_EVENTS)[number];

@@ -22,6 +22,7 @@ const VALID: JobEventData = {
   metrics: { points: [{ iteration: 3, dLoss: 0.7, dAcc: 0.5, gLoss: 0.9 }] },
   sample: { id: 's1', iteration: 3, url: '/samples/s1.png', createdAt: now },
   checkpoint: { iteration: 3, size: 1024, createdAt: now },
+  quality: { iteration: 3, fd: 12.5, is: 7.1, labelAccuracy: null, n: 2000, scorer: 'classifier', seconds: 1.5, createdAt: now },
   status: { status: 'running', error: null, resumedFrom: null },
 };
 
