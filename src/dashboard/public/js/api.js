@@ -1,4 +1,5 @@
-// The API client used by every view: JSON in and out, archive uploads with progress, problem+json errors raised as ApiError.
+// The API client used by every view: JSON in and out, archive uploads with progress, problem+json errors raised as
+// ApiError. URLs stay relative.
 
 export class ApiError extends Error {
   /** @param {{ type?: string, title?: string, status: number, detail?: string, errors?: unknown[] }} problem */

@@ -101,7 +101,7 @@ function datasetRow(d, skippedOpen) {
       h('div', { class: 'sub mono' }, d.builtin ? `dataset "${d.id}"` : d.id.slice(0, 8)),
     ),
     h('td', { class: 'status-cell' }, datasetStatus(d), skippedList(d, { open: skippedOpen })),
-    h('td', { class: 'num' }, d.builtin ? '–' : fmtInt(d.count)),
+    h('td', { class: 'num' }, d.status === 'ready' && !d.builtin ? fmtInt(d.count) : '–'),
     h('td', { class: 'num' }, fmtShape(d.shape)),
     h('td', { class: 'classes', title: d.classes.map((c) => c.name).join(', ') }, labelsText(d)),
     h('td', { class: 'num', title: d.uploadBytes ? `the archive: ${fmtBytes(d.uploadBytes)}` : null }, bytesText(d)),
