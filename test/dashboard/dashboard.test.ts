@@ -85,8 +85,13 @@ test('a job from the form: field errors, live chart, samples with a slider, chec
   assert.equal(await page.inputValue('#field-iterations'), '30000');
   assert.equal(await page.inputValue('#field-batchSize'), '128');
   assert.match(await page.textContent('#hint-batchSize') ?? '', /default 128 · 1 – 1,024/);
-  // The dataset is a built-in name or an upload's id; the form offers the built-ins.
-  assert.deepEqual(await page.locator('#field-dataset option').allTextContents(), ['mnist', 'fashion-mnist']);
+  // The dataset is a built-in name or an upload's id; with no uploads the form offers the built-ins, with their shape
+  // once GET /datasets answered (test/dashboard/datasets-browser.test.ts has uploads).
+  await page.locator('#hint-dataset').filter({ hasText: '28 × 28 × 1 · 10 classes · built-in' }).waitFor();
+  assert.deepEqual(await page.locator('#field-dataset option').allTextContents(), [
+    'mnist · 28 × 28 × 1 · 10 classes · built-in',
+    'fashion-mnist · 28 × 28 × 1 · 10 classes · built-in',
+  ]);
   // Each model brings its own options and defaults; the common fields keep what was typed.
   await page.fill('#field-iterations', '500');
   await page.selectOption('#field-model', 'wgan');

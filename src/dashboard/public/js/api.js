@@ -1,4 +1,5 @@
-// The API client used by every view: JSON in and out, problem+json errors raised as ApiError. URLs stay relative.
+// The API client used by every view: JSON in and out, archive uploads with progress, problem+json errors raised as
+// ApiError. URLs stay relative.
 
 export class ApiError extends Error {
   /** @param {{ type?: string, title?: string, status: number, detail?: string, errors?: unknown[] }} problem */
@@ -9,6 +10,13 @@ export class ApiError extends Error {
     this.detail = problem.detail ?? '';
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
   }
+}
+
+/** "Payload Too Large: the archive passes 512 MiB" from a problem+json (and its field errors, if any). */
+export function problemText(err) {
+  if (!(err instanceof ApiError)) return err.message;
+  const fields = err.errors.map((e) => (typeof e === 'string' ? e : [e.path, e.message].filter(Boolean).join(': ')));
+  return [err.title || `HTTP ${err.status}`, [err.detail, ...fields].filter(Boolean).join('; ')].filter(Boolean).join(': ');
 }
 
 /** The session's CSRF token (GET session, or the login's answer): every write sends it. */
@@ -37,13 +45,42 @@ export async function api(path, { method = 'GET', body } = {}) {
   } catch {
     throw new ApiError({ status: 0, title: 'Network error', detail: 'the API did not answer' });
   }
-  const text = await res.text();
+  return answer(res.status, res.statusText, await res.text(), path);
+}
+
+/** The parsed body of a 2xx answer, or the problem+json of any other raised as ApiError. */
+function answer(status, statusText, text, path) {
   const data = text ? safeJson(text) : null;
-  if (res.status === 401 && path !== 'session') onUnauthorized();
-  if (!res.ok) {
-    throw new ApiError(data && typeof data === 'object' ? { ...data, status: res.status } : { status: res.status, title: res.statusText });
+  if (status === 401 && path !== 'session') onUnauthorized();
+  if (status < 200 || status > 299) {
+    throw new ApiError(data && typeof data === 'object' ? { ...data, status } : { status, title: statusText });
   }
   return data;
+}
+
+/**
+ * Sends a file as the raw body of a POST with XMLHttpRequest, whose upload events fetch does not have:
+ * `onProgress(sent, total)` as the bytes leave. Resolves to the parsed answer; errors as api() raises them.
+ */
+export function upload(path, file, contentType, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', contentType);
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));
+    xhr.addEventListener('load', () => {
+      try {
+        resolve(answer(xhr.status, xhr.statusText, xhr.responseText, path));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    // The API may answer (413, 429) and close before the body is sent: some browsers then report a network error.
+    xhr.addEventListener('error', () => reject(new ApiError({ status: 0, title: 'Network error', detail: 'the upload was cut off' })));
+    xhr.send(file);
+  });
 }
 
 function safeJson(text) {
@@ -88,4 +125,13 @@ export const jobsApi = {
   samples: (id) => allPages(`jobs/${encodeURIComponent(id)}/samples`, 'samples'),
   checkpoints: (id) => allPages(`jobs/${encodeURIComponent(id)}/checkpoints`, 'checkpoints'),
   eventsUrl: (id) => `jobs/${encodeURIComponent(id)}/events`,
+};
+
+export const datasetsApi = {
+  list: () => api('datasets'),
+  get: (id) => api(`datasets/${encodeURIComponent(id)}`),
+  remove: (id) => api(`datasets/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  previewUrl: (id) => `datasets/${encodeURIComponent(id)}/preview.png`,
+  /** `query`: { name, size, channels }; `onProgress(sent, total)`. */
+  upload: (file, contentType, query, onProgress) => upload(`datasets?${new URLSearchParams(query)}`, file, contentType, onProgress),
 };

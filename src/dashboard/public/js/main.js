@@ -2,6 +2,8 @@
 // at a time (#/, #/new, #/jobs/ID).
 import { sessionApi, setSession, whenUnauthorized } from './api.js';
 import { h, replace } from './dom.js';
+import { mountDataset } from './dataset-view.js';
+import { mountDatasets } from './datasets-view.js';
 import { mountJob } from './job-view.js';
 import { mountLogin } from './login-view.js';
 import { mountJobsList } from './jobs-view.js';
@@ -45,13 +47,19 @@ function route() {
   unmount();
   const hash = location.hash.replace(/^#\/?/, '');
   const job = /^jobs\/([\w-]+)$/.exec(hash);
+  const dataset = /^datasets\/([\w-]+)$/.exec(hash);
+  const newJob = /^new(?:\?(.*))?$/.exec(hash);
   let nav = 'jobs';
   document.title = 'ganforge';
   if (job) {
     unmount = mountJob(view, job[1]);
-  } else if (hash === 'new') {
+  } else if (newJob) {
     nav = 'new';
-    unmount = mountNewJob(view);
+    // #/new?dataset=ID: the form with that dataset chosen (the dataset page's "Train a job on it").
+    unmount = mountNewJob(view, { dataset: new URLSearchParams(newJob[1] ?? '').get('dataset') });
+  } else if (hash === 'datasets' || dataset) {
+    nav = 'datasets';
+    unmount = dataset ? mountDataset(view, dataset[1]) : mountDatasets(view);
   } else {
     unmount = mountJobsList(view);
   }

@@ -1,7 +1,8 @@
 // The new-job form: fields, defaults and limits from the API's own job spec schema; API errors shown by their field.
-import { ApiError, jobsApi } from './api.js';
+import { ApiError, datasetsApi, jobsApi } from './api.js';
 import { h, replace } from './dom.js';
 import { fmtInt } from './format.js';
+import { datasetLabel, fmtShape, labelsText } from './dataset-widgets.js';
 
 /** The form's layout; what each field accepts comes from the schema the page was served with. */
 const GROUPS = [
@@ -36,10 +37,14 @@ const modelOf = (name) => models.find((m) => m.name === name) ?? models[0];
 /** What an empty number field without a default means: the API picks a seed; every checkpoint is kept. */
 const EMPTY = { seed: 'random', keepCheckpoints: 'all' };
 
-export function mountNewJob(view) {
+/** `dataset`: a dataset id or built-in name to choose at first (from #/new?dataset=ID). */
+export function mountNewJob(view, { dataset: wanted = null } = {}) {
   let schema = models[0];
   let inputs = {};
   let errors = {};
+  // The built-ins the schema names until GET /datasets answers; then they and the project's ready uploads.
+  let datasets = (schema.properties.dataset.anyOf?.find((p) => p.enum)?.enum ?? ['mnist']).map((id) => ({ id, name: id, builtin: true }));
+  let stopped = false;
   const formError = h('p', { class: 'alert', hidden: true, role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Start training');
   const about = h('p', { class: 'hint model-about' });
@@ -53,6 +58,7 @@ export function mountNewJob(view) {
     replace(fieldsetsHolder, ...fieldsets());
     for (const [key, el] of Object.entries(inputs)) el.value = kept[key] ?? schema.properties[key].default ?? '';
     inputs.model.value = schema.name;
+    datasetChosen();
     inputs.model.addEventListener('change', () => {
       const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value]));
       for (const key of Object.keys(GROUPS[2].fields)) delete values[key];
@@ -71,7 +77,7 @@ export function mountNewJob(view) {
         .filter(([key]) => schema.properties[key])
         .map(([key, label]) => {
           const prop = key === 'model' ? { enum: models.map((m) => m.name) } : schema.properties[key];
-          inputs[key] = input(key, prop);
+          inputs[key] = key === 'dataset' ? datasetSelect() : input(key, prop);
           errors[key] = h('p', { class: 'field-error', id: `error-${key}`, 'aria-live': 'polite' });
           inputs[key].setAttribute('aria-describedby', `hint-${key} error-${key}`);
           return h(
@@ -79,7 +85,7 @@ export function mountNewJob(view) {
             { class: 'field', 'data-field': key },
             h('label', { for: `field-${key}` }, label),
             inputs[key],
-            h('p', { class: 'hint', id: `hint-${key}` }, hint(key, prop)),
+            h('p', { class: 'hint', id: `hint-${key}` }, key === 'dataset' ? null : hint(key, prop)),
             errors[key],
           );
         }),
@@ -100,11 +106,50 @@ export function mountNewJob(view) {
     ),
   );
   replace(view, h('div', { class: 'page-head' }, h('h1', {}, 'New job')), form);
-  reset();
+  render(models[0].name, wanted ? { dataset: wanted } : {});
   inputs.name?.focus();
+  loadDatasets();
 
   function reset() {
+    wanted = null;
     render(models[0].name);
+  }
+
+  /** The dataset menu: built-ins, then uploads that are ready, each with its shape and whether it has classes. */
+  function datasetSelect() {
+    const select = h('select', { id: 'field-dataset', name: 'dataset' }, datasetOptions());
+    select.addEventListener('change', () => ((wanted = select.value), datasetChosen()));
+    return select;
+  }
+
+  function datasetOptions() {
+    return datasets.map((d) => h('option', { value: d.id }, d.shape ? datasetLabel(d) : d.name));
+  }
+
+  /** Under the menu: what the chosen dataset is, and where more come from. */
+  function datasetChosen() {
+    const d = datasets.find((x) => x.id === inputs.dataset?.value);
+    const hintEl = fieldsetsHolder.querySelector('#hint-dataset');
+    if (!hintEl) return;
+    replace(
+      hintEl,
+      d?.shape ? `${fmtShape(d.shape)} · ${labelsText(d)}${d.builtin ? ' · built-in' : ''} · ` : null,
+      h('a', { href: '#/datasets' }, 'upload your own'),
+    );
+  }
+
+  async function loadDatasets() {
+    try {
+      const list = (await datasetsApi.list()).datasets.filter((d) => d.builtin || d.status === 'ready');
+      if (stopped || !inputs.dataset) return;
+      datasets = list;
+      const value = wanted ?? inputs.dataset.value;
+      replace(inputs.dataset, datasetOptions());
+      inputs.dataset.value = datasets.some((d) => d.id === value) ? value : datasets[0]?.id;
+      datasetChosen();
+    } catch {
+      // The built-ins stay on offer; the API names anything else wrong when the job is sent.
+    }
   }
 
   function clearErrors() {
@@ -149,12 +194,13 @@ export function mountNewJob(view) {
     }
   }
 
-  return () => undefined;
+  return () => {
+    stopped = true;
+  };
 }
 
 function input(key, prop) {
   const id = `field-${key}`;
-  // `dataset` is a built-in name or an uploaded dataset's id: the form offers the built-ins.
   const choices = prop.enum ?? prop.anyOf?.find((p) => p.enum)?.enum;
   if (choices) return h('select', { id, name: key, disabled: choices.length === 1 }, choices.map((v) => h('option', { value: v }, v)));
   if (prop.type === 'string') return h('input', { id, name: key, type: 'text', maxlength: prop.maxLength, placeholder: 'optional', autocomplete: 'off' });
