@@ -18,7 +18,8 @@ const TYPES = Object.keys(ARCHIVE_TYPES) as (keyof typeof ARCHIVE_TYPES)[];
 
 const view = (r: DatasetRecord) => {
   const { project: _p, createdBy: _c, ...rest } = r;
-  return { ...rest, builtin: false, links: { self: `/datasets/${r.id}`, preview: `/datasets/${r.id}/preview.png` } };
+  // Records written before progress existed have none.
+  return { ...rest, progress: r.progress ?? null, builtin: false, links: { self: `/datasets/${r.id}`, preview: `/datasets/${r.id}/preview.png` } };
 };
 
 const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number }> = async (app, opts) => {
@@ -38,7 +39,9 @@ const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number }> = asyn
         summary: 'Upload a dataset: an archive of images, labelled by folder',
         description:
           'The body is a zip, tar or tar.gz of PNG, JPEG or WebP images. Files in first-level folders get the folder as ' +
-          'their class (`cats/1.png`); an archive without folders is unlabelled. A worker decodes each image, converts ' +
+          'their class (`cats/1.png`); an archive without folders is unlabelled. An archive holding IDX files (MNIST\'s ' +
+          'format, raw or .gz: an images file and optionally a labels file) is read as IDX instead, classes named by ' +
+          'label value. A worker decodes each image, converts ' +
           'it to grayscale or RGB and resizes it with a centre crop to size x size; the dataset is `processing` until ' +
           'then, and `ready` (with counts per class and the files skipped, each with a reason) or `failed` after. The ' +
           'upload stops with 413 as soon as it passes GANFORGE_DATASET_MAX_BYTES.',
