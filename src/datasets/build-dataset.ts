@@ -24,8 +24,8 @@ export interface BuiltDataset {
 
 const MAX_CLASSES = 256;
 
-/** Hidden files and the folders macOS adds to archives are not images. */
-const hidden = (name: string) => name.split('/').some((p) => p.startsWith('.') || p === '__MACOSX');
+/** Hidden files and the folders macOS adds to archives are not images (`./x.png`, from `tar -C dir .`, is not hidden). */
+const hidden = (name: string) => name.split('/').some((p) => (p.startsWith('.') && p !== '.') || p === '__MACOSX');
 
 /**
  * Labels come from the first folder level (`cats/1.png`). An archive whose files all sit under one top folder
