@@ -70,12 +70,16 @@ export function createDatasetProcessor(deps: DatasetProcessorDeps) {
  * Writes progress to the record at most every DATASET_PROGRESS_INTERVAL_MS (the first report, with the total, at
  * once). Awaited by the decoding loop, so writes never overlap each other or the final update.
  */
-function progressWriter(datasets: DatasetStore, id: string): (p: DatasetProgress) => Promise<void> {
+export function progressWriter(
+  datasets: Pick<DatasetStore, 'update'>,
+  id: string,
+  now: () => number = () => performance.now(),
+): (p: DatasetProgress) => Promise<void> {
   let last = -Infinity;
   return async (p) => {
-    const now = performance.now();
-    if (now - last < DATASET_PROGRESS_INTERVAL_MS) return;
-    last = now;
+    const t = now();
+    if (t - last < DATASET_PROGRESS_INTERVAL_MS) return;
+    last = t;
     await datasets.update(id, { progress: p });
   };
 }
