@@ -72,16 +72,15 @@ export async function buildDataset(bytes: Uint8Array, format: ArchiveFormat, opt
     return onProgress?.(p);
   };
   const idx = pairIdxFiles(files.filter((f) => looksLikeIdx(f.data)), opts);
+  // Labels files without images are skipped with that reason, not tried as pictures.
+  skipped.push(...idx.skipped);
+  const used = new Set([...idx.skipped.map((k) => k.file), ...idx.sets.flatMap((s) => [s.imagesFile, s.labelsFile ?? ''])]);
+  const rest = files.filter((f) => !used.has(f.name));
   let collected: Collected;
   if (idx.sets.length > 0) {
-    const inSets = new Set(idx.sets.flatMap((s) => [s.imagesFile, s.labelsFile ?? '']));
-    skipped.push(...idx.skipped);
-    for (const f of files) if (!inSets.has(f.name) && !idx.skipped.some((k) => k.file === f.name)) skipped.push({ file: f.name, reason: 'not used: the archive holds IDX files' });
+    for (const f of rest) skipped.push({ file: f.name, reason: 'not used: the archive holds IDX files' });
     collected = await fromIdx(idx.sets, opts, progress);
   } else {
-    // Labels files alone: skipped with that reason, not tried as pictures.
-    skipped.push(...idx.skipped);
-    const rest = files.filter((f) => !idx.skipped.some((k) => k.file === f.name));
     collected = await fromImages(rest, skipped, opts, progress);
   }
   if (collected.count === 0) {

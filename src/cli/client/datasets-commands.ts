@@ -33,7 +33,7 @@ export function datasetLine(d: DatasetResource): string {
 function summary(d: DatasetResource): string {
   const lines = [
     `${printable(d.name)}  ${d.id}`,
-    `  status   ${d.status}${d.error ? `: ${printable(d.error)}` : ''}`,
+    `  status   ${d.status}${d.error ? `: ${printable(d.error)}` : ''}${d.status === 'processing' && d.progress ? ` (${d.progress.done}/${d.progress.total} images)` : ''}`,
     `  shape    ${d.shape.join('x')}${d.count ? `, ${d.count} images` : ''}`,
   ];
   if (d.classes.length) lines.push(`  classes  ${d.classes.map((c) => (c.count === null ? printable(c.name) : `${printable(c.name)} (${c.count})`)).join(', ')}`);
