@@ -38,6 +38,7 @@ const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
   { name: 'StoredBytesQuotaError', err: new StoredBytesQuotaError('project p stores 2 GiB of 1 GiB'), status: 422, retry: 'permanent' },
   { name: 'InvalidParameterError', err: new api.InvalidParameterError('query.label', 'model gan takes no label'), status: 400, retry: 'permanent' },
   { name: 'UnprocessableError', err: new api.UnprocessableError('query.label', 'model cgan has classes 0-9'), status: 422, retry: 'permanent' },
+  { name: 'RequestTimeoutError', err: new api.RequestTimeoutError('no byte of the upload for 60000 ms'), status: 408, retry: 'transient' },
   { name: 'PayloadTooLargeError', err: new api.PayloadTooLargeError('the archive is larger than 512 MiB'), status: 413, retry: 'permanent' },
   { name: 'UnsupportedMediaTypeError', err: new api.UnsupportedMediaTypeError('send application/zip'), status: 415, retry: 'permanent' },
   { name: 'DatasetArchiveError', err: new DatasetArchiveError('more than 40 entries'), status: 422, retry: 'permanent' },

@@ -24,6 +24,7 @@ import sessionRoutes from './routes/session-routes.js';
 import quotaRoutes from './routes/quota-routes.js';
 import { rewriteSignedUrl } from './services/link-signer.js';
 import requestOrigin from './plugins/request-origin.js';
+import requestTimeouts from './plugins/request-timeouts.js';
 import metricsRoutes from './routes/metrics-routes.js';
 import prometheusRoutes from './routes/prometheus-routes.js';
 import workersRoutes from './routes/workers-routes.js';
@@ -42,10 +43,15 @@ export function buildApp({ env, logger }: BuildAppOptions) {
     // Credentials never reach the log, whatever a serializer is later asked to include.
     logger: logger ?? { level: env.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
     bodyLimit: env.GANFORGE_BODY_LIMIT,
-    // A body trickled in a byte at a time must not hold a connection for ever. Node checks the timeout every
-    // connectionsCheckingInterval (30 s by default), so that is set to a fraction of it.
-    requestTimeout: env.GANFORGE_REQUEST_TIMEOUT_MS,
-    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, env.GANFORGE_REQUEST_TIMEOUT_MS / 4)) },
+    // A body trickled in a byte at a time must not hold a connection for ever. Node's requestTimeout is one bound for
+    // the whole server: it is the dataset upload's (headers, then GANFORGE_UPLOAD_TIMEOUT_MS of body), and the
+    // request-timeouts plugin holds every other route to GANFORGE_REQUEST_TIMEOUT_MS; headers get that one too. Node
+    // checks every connectionsCheckingInterval (30 s by default), so that is set to a fraction of the shorter bound.
+    requestTimeout: env.GANFORGE_REQUEST_TIMEOUT_MS + env.GANFORGE_UPLOAD_TIMEOUT_MS,
+    http: {
+      headersTimeout: env.GANFORGE_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, env.GANFORGE_REQUEST_TIMEOUT_MS / 4)),
+    },
     clientErrorHandler: handleClientError,
     // Behind a load balancer, request.ip (the rate limits' key) is the client's address, not the balancer's.
     trustProxy: env.GANFORGE_TRUST_PROXY,
@@ -68,6 +74,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.removeContentTypeParser('text/plain');
 
   app.register(errorHandler);
+  app.register(requestTimeouts, { requestTimeoutMs: env.GANFORGE_REQUEST_TIMEOUT_MS });
   app.register(securityHeaders);
   app.register(cors, { env });
   app.register(infrastructure, { env });
@@ -81,7 +88,10 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(swagger);
   app.register(healthRoutes);
   app.register(jobsRoutes);
-  app.register(datasetsRoutes, { uploadsPerClient: env.GANFORGE_DATASET_UPLOADS_PER_CLIENT });
+  app.register(datasetsRoutes, {
+    uploadsPerClient: env.GANFORGE_DATASET_UPLOADS_PER_CLIENT,
+    upload: { totalMs: env.GANFORGE_UPLOAD_TIMEOUT_MS, idleMs: env.GANFORGE_UPLOAD_IDLE_TIMEOUT_MS },
+  });
   app.register(metricsRoutes);
   app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
   app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });

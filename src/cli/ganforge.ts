@@ -5,7 +5,8 @@ import { checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
 import { cancel, generate, keysCreate, keysList, keysRevoke, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
-import { datasetsDelete, datasetsList, datasetsShow, datasetsUpload } from './client/datasets-commands.js';
+import { datasetsDelete, datasetsList, datasetsShow } from './client/datasets-commands.js';
+import { datasetsUpload } from './client/dataset-upload.js';
 import { reportFailure } from './cli-failure.js';
 
 const PROG = 'ganforge';
@@ -48,7 +49,7 @@ function run(api: ApiClient, command: Command): Promise<number> {
     case 'keys-revoke':
       return keysRevoke(api, command);
     case 'datasets-upload':
-      return datasetsUpload(api, command);
+      return datasetsUpload(api, command, { bar: process.stderr.isTTY === true });
     case 'datasets-list':
       return datasetsList(api, command);
     case 'datasets-show':

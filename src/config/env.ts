@@ -232,8 +232,12 @@ const serviceVars = {
   GANFORGE_QUOTA_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(0).default(7 * 86400),
   /** Checkpoints kept per job when its spec has no keepCheckpoints (0: keep all). */
   GANFORGE_DEFAULT_KEEP_CHECKPOINTS: z.coerce.number().int().min(0).max(100_000).default(5),
-  /** How long a client may take to send a whole request (headers and body); slower ones get 408. */
+  /** How long a client may take to send a whole request (headers and body); slower ones get 408. Not dataset uploads. */
   GANFORGE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How long a dataset upload's body (POST /datasets) may take to arrive whole; slower: 408. */
+  GANFORGE_UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(1000).max(24 * 3600_000).default(15 * 60_000),
+  /** A dataset upload that sends no byte for this long is cut off with 408 (a stalled stream). */
+  GANFORGE_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** Event streams (SSE) one client (IP address) may hold open at once on one API instance (beyond: 429). */
   GANFORGE_SSE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(16),
   /** An event stream is closed after this long; EventSource reconnects with Last-Event-ID and misses nothing. */

@@ -36,6 +36,11 @@ export interface DatasetRecord {
   shape: [number, number, number];
   /** Images in the dataset (0 until ready). */
   count: number;
+  /**
+   * Images decoded so far (`done`, each one kept or skipped) of those the archive holds (`total`), updated by the
+   * processing worker a few times a second; null until the worker has read the archive's list of files.
+   */
+  progress: DatasetProgress | null;
   /** Class names sorted, with how many images each; empty: unlabelled. */
   classes: { name: string; count: number }[];
   /** Files not used, each with the reason (the first MAX_SKIPPED_LISTED). */
@@ -49,6 +54,15 @@ export interface DatasetRecord {
   finishedAt: string | null;
   createdBy: string;
 }
+
+/** How far a worker is with a dataset: images (or image files) decoded of the total. */
+export interface DatasetProgress {
+  done: number;
+  total: number;
+}
+
+/** The worker writes progress to the record at most this often (and once more at the end). */
+export const DATASET_PROGRESS_INTERVAL_MS = 250;
 
 /** The processing queue's payload. */
 export interface DatasetJobData {

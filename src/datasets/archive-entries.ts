@@ -1,7 +1,8 @@
 // Reads the files of an uploaded archive (zip, tar, tar.gz) from memory, with limits; never writes anything to disk.
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import tar from 'tar-stream';
 import { AppError } from '../errors.js';
@@ -67,11 +68,38 @@ export async function readArchive(bytes: Uint8Array, format: ArchiveFormat, limi
   const budget = new Budget(limits);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return format === 'zip' ? await readZip(buf, budget) : await readTar(buf, format === 'tar.gz', budget);
+    const entries = format === 'zip' ? await readZip(buf, budget) : await readTar(buf, format === 'tar.gz', budget);
+    return entries.map((e) => ('data' in e && /\.gz$/i.test(e.name) ? gunzipMember(e.name, e.data, budget) : e));
   } catch (err) {
     if (err instanceof DatasetArchiveError) throw err;
     throw new DatasetArchiveError(`not a valid ${format} archive: ${(err as Error).message}`);
   }
+}
+
+/**
+ * A gzipped member (`train-images-idx3-ubyte.gz`) is unpacked in memory under the same budget: inflating stops as
+ * soon as it would pass what is left of the unpacked bytes or the ratio, so a small bomb never allocates its claim.
+ */
+function gunzipMember(name: string, data: Buffer, budget: Budget): ArchiveEntry {
+  const room = budget.limits.maxUnpackedBytes - budget.bytes;
+  const byRatio = Math.max(RATIO_FLOOR, data.length * budget.limits.maxRatio);
+  const cap = Math.min(room, byRatio, bufferConstants.MAX_LENGTH - 1);
+  let out: Buffer;
+  try {
+    out = gunzipSync(data, { maxOutputLength: cap + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+      return { name, skipped: `not a valid gzip file (${(err as Error).message.split('\n')[0].slice(0, 120)})` };
+    }
+    out = Buffer.alloc(0);
+    // Over the cap: name the limit that set it.
+    if (cap === room) budget.add(room + 1);
+    budget.ratio(Math.max(RATIO_FLOOR + 1, cap + 1), data.length, name);
+    budget.add(Infinity);
+  }
+  budget.ratio(out.length, data.length, name);
+  budget.add(out.length);
+  return { name, data: out };
 }
 
 function readZip(buf: Buffer, budget: Budget): Promise<ArchiveEntry[]> {

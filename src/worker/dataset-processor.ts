@@ -2,7 +2,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { artifactKeys } from '../contract/keys.js';
-import { MAX_SKIPPED_LISTED, type DatasetJobData } from '../contract/dataset.js';
+import { DATASET_PROGRESS_INTERVAL_MS, MAX_SKIPPED_LISTED, type DatasetJobData, type DatasetProgress } from '../contract/dataset.js';
 import type { DatasetStore } from '../jobs/dataset-store.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { buildDataset } from '../datasets/build-dataset.js';
@@ -32,13 +32,14 @@ export function createDatasetProcessor(deps: DatasetProcessorDeps) {
       const upload = await store.get(artifactKeys.datasetUpload(id));
       if (!upload) throw new UnrecoverableError('the uploaded archive is gone');
       const [size, , channels] = record.shape;
-      const built = await buildDataset(upload, format, { ...deps.limits, size, channels: channels as 1 | 3 });
+      const built = await buildDataset(upload, format, { ...deps.limits, size, channels: channels as 1 | 3 }, progressWriter(datasets, id));
       const pack = await store.put(artifactKeys.datasetPack(id), built.pack);
       await store.put(artifactKeys.datasetPreview(id), built.preview);
       await store.deletePrefix(artifactKeys.datasetUploadPrefix(id));
       const updated = await datasets.update(id, {
         status: 'ready',
         count: built.count,
+        progress: built.progress,
         classes: built.classes,
         skipped: built.skipped.slice(0, MAX_SKIPPED_LISTED),
         skippedCount: built.skipped.length,
@@ -62,5 +63,23 @@ export function createDatasetProcessor(deps: DatasetProcessorDeps) {
       await datasets.update(id, { status: 'failed', error: reason, finishedAt: new Date().toISOString() });
       throw new UnrecoverableError(reason);
     }
+  };
+}
+
+/**
+ * Writes progress to the record at most every DATASET_PROGRESS_INTERVAL_MS (the first report, with the total, at
+ * once). Awaited by the decoding loop, so writes never overlap each other or the final update.
+ */
+export function progressWriter(
+  datasets: Pick<DatasetStore, 'update'>,
+  id: string,
+  now: () => number = () => performance.now(),
+): (p: DatasetProgress) => Promise<void> {
+  let last = -Infinity;
+  return async (p) => {
+    const t = now();
+    if (t - last < DATASET_PROGRESS_INTERVAL_MS) return;
+    last = t;
+    await datasets.update(id, { progress: p });
   };
 }

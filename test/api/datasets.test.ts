@@ -8,7 +8,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ADMIN_TOKEN, assertProblem, bearer, createKey, startTestApp, type TestApp } from './test-app.js';
 import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
-import { hugeHeaderPng, makeTar, makeZip, solidPng } from '../helpers/archives.js';
+import { fashionSlice, hugeHeaderPng, idxFile, makeTar, makeZip, solidPng } from '../helpers/archives.js';
+import { gzipSync } from 'node:zlib';
 import { connect } from '../helpers/redis.js';
 import { redisKeys } from '../../src/contract/keys.js';
 
@@ -98,6 +99,7 @@ test('a labelled zip becomes a ready dataset with classes, counts, skipped files
   assert.equal(d.count, 3);
   assert.deepEqual(d.classes, [{ name: 'blue', count: 1 }, { name: 'red', count: 2 }]);
   assert.equal(d.skippedCount, 2);
+  assert.deepEqual(d.progress, { done: 5, total: 5 }, 'every file was tried as an image');
   assert.match(d.skipped.find((s: any) => s.file === 'blue/huge.png').reason, /100000x100000/);
   assert.ok(d.bytes > 3 * 32 * 32 * 3);
   assert.ok(d.finishedAt);
@@ -135,6 +137,36 @@ test('a tar.gz without folders is unlabelled; a plain tar works too', async () =
   const e = await settled(JSON.parse((await upload(tarball, 'application/x-tar')).body).id);
   assert.deepEqual([e.status, e.classes], ['ready', [{ name: 'x', count: 1 }]]);
   assertProblem(await t.app.inject({ url: `/datasets/${e.id}/preview.png`.replace(e.id, '00000000-0000-4000-8000-000000000000'), headers: alice }), 404, 'NOT_FOUND');
+});
+
+test('an IDX pair (real Fashion-MNIST bytes, gzipped) in a tar.gz becomes a labelled dataset; progress ends at the total', async () => {
+  // 40 images: the worker's GANFORGE_DATASET_MAX_ENTRIES, which counts IDX images too.
+  const { images, labels } = fashionSlice(40);
+  const tgz = await makeTar(
+    [
+      { name: 'data/t10k-images-idx3-ubyte.gz', data: gzipSync(idxFile([40, 28, 28], images)) },
+      { name: 'data/t10k-labels-idx1-ubyte.gz', data: gzipSync(idxFile([40], labels)) },
+    ],
+    true,
+  );
+  const res = await upload(tgz, 'application/gzip', 'name=fashion-idx&size=32&channels=3');
+  assert.equal(res.statusCode, 202, res.body);
+  assert.equal(JSON.parse(res.body).progress, null, 'no progress before a worker has read the archive');
+  const d = await settled(JSON.parse(res.body).id);
+  assert.equal(d.status, 'ready', JSON.stringify(d));
+  assert.deepEqual([d.count, d.shape, d.skippedCount], [40, [32, 32, 3], 0]);
+  const expected = new Map<string, number>();
+  for (const l of labels) expected.set(String(l), (expected.get(String(l)) ?? 0) + 1);
+  assert.deepEqual(d.classes, [...expected].sort((a, b) => Number(a[0]) - Number(b[0])).map(([name, count]) => ({ name, count })));
+  assert.deepEqual(d.progress, { done: 40, total: 40 });
+  const preview = await t.app.inject({ url: `/datasets/${d.id}/preview.png`, headers: alice });
+  assert.equal((await sharp(preview.rawPayload).metadata()).height, expected.size * 34 + 2, 'one row per class');
+
+  const mismatch = makeZip([{ name: 'x-images-idx3-ubyte', data: idxFile([3, 28, 28], images.subarray(0, 3 * 784)) }, { name: 'x-labels-idx1-ubyte', data: idxFile([2], labels.subarray(0, 2)) }]);
+  const m = await settled(JSON.parse((await upload(mismatch)).body).id);
+  assert.equal(m.status, 'failed');
+  assert.match(m.error, /x-labels-idx1-ubyte: count mismatch: 2 labels but 3 images in x-images-idx3-ubyte/);
+  assert.deepEqual(await storedFiles(m.id), []);
 });
 
 test('archives that cannot be used fail with a reason, and leave no files', async () => {

@@ -7,7 +7,10 @@ import path from 'node:path';
 import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
 import { runGanforge, type CliRun } from '../helpers/ganforge-cli.js';
 import { startProcess, stopProcess, type Proc } from '../helpers/processes.js';
-import { makeZip, solidPng } from '../helpers/archives.js';
+import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { buildTestApp } from '../api/test-app.js';
+import { fashionSlice, idxFile, makeTar, makeZip, solidPng } from '../helpers/archives.js';
 
 const prefix = uniquePrefix('cli-datasets');
 const redis = connect();
@@ -49,15 +52,23 @@ test('upload a directory (packed on the fly), show, list, delete', async () => {
   assert.equal(up.code, 0, up.stderr);
   const id = up.stdout.trim();
   assert.match(id, /^[0-9a-f-]{36}$/);
-  assert.match(up.stderr, /packing 7 files/);
-  assert.match(up.stderr, /status {3}ready/);
-  assert.match(up.stderr, /circles \(3\), squares \(3\)/);
-  assert.match(up.stderr, /circles\/notes\.txt: not a PNG, JPEG or WebP image/);
+  const tarBytes = Number(/^packing 7 files from .* \(a tar of about (\d+) bytes\)$/m.exec(up.stderr)?.[1]);
+  // Not a terminal: progress comes as lines, a tenth at a time, with no bar drawing in them.
+  assert.ok(!up.stderr.includes('\r') && !up.stderr.includes('\u001b'), 'no carriage returns or escape sequences');
+  assert.match(up.stderr, /^upload 0% 0 B of \S+ \S+$/m);
+  assert.match(up.stderr, /^upload 100% (\S+ \S+) of \1$/m);
+  assert.match(up.stderr, new RegExp(`^uploaded \\S+ \\S+; dataset ${id} processing$`, 'm'));
+  assert.match(up.stderr, /^processing 100% 7\/7 images$/m);
+  assert.match(up.stderr, /^skipped circles\/notes\.txt: not a PNG, JPEG or WebP image/m);
+  const lines = up.stderr.trim().split('\n');
+  assert.equal(lines.at(-1), `dataset ${id} ready: 6 images, 32x32x3, 2 classes (circles 3, squares 3), 1 file skipped`);
+  for (const line of lines) assert.match(line, /^(packing|upload|uploaded|processing|skipped|dataset) /);
 
   const show = await ganforge(['datasets', 'show', id, '--json']);
   assert.equal(show.code, 0, show.stderr);
   const d = JSON.parse(show.stdout);
-  assert.deepEqual([d.count, d.shape, d.skippedCount], [6, [32, 32, 3], 1]);
+  assert.deepEqual([d.count, d.shape, d.skippedCount, d.progress], [6, [32, 32, 3], 1, { done: 7, total: 7 }]);
+  assert.equal(d.uploadBytes, tarBytes, 'the tar size announced is the size sent');
 
   const list = await ganforge(['datasets', 'list']);
   assert.equal(list.code, 0, list.stderr);
@@ -72,12 +83,33 @@ test('upload a directory (packed on the fly), show, list, delete', async () => {
   assert.match(gone.stderr, /404 Not Found: no dataset/);
 });
 
+test('an archive of IDX files uploads with --json: the dataset on stdout, progress to the total', async () => {
+  const { images, labels } = fashionSlice(300);
+  const tgz = path.join(work, 'fashion.tgz');
+  await fs.writeFile(
+    tgz,
+    await makeTar([
+      { name: 't10k-images-idx3-ubyte.gz', data: gzipSync(idxFile([300, 28, 28], images)) },
+      { name: 't10k-labels-idx1-ubyte.gz', data: gzipSync(idxFile([300], labels)) },
+    ], true),
+  );
+  const up = await ganforge(['datasets', 'upload', tgz, '--name', 'fashion', '--json']);
+  assert.equal(up.code, 0, up.stderr);
+  const d = JSON.parse(up.stdout);
+  assert.deepEqual([d.status, d.count, d.shape, d.progress], ['ready', 300, [28, 28, 1], { done: 300, total: 300 }]);
+  assert.deepEqual(d.classes.map((c: { name: string }) => c.name), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  assert.match(up.stderr, /^upload 100% (\S+ \S+) of \1$/m);
+  assert.match(up.stderr, /^processing 100% 300\/300 images$/m);
+  assert.match(up.stderr.trim().split('\n').at(-1)!, new RegExp(`^dataset ${d.id} ready: 300 images, 28x28x1, 10 classes \\(0 \\d+, 1 \\d+,`));
+});
+
 test('an archive file uploads as is; one with no images exits 1 with the reason; bad command lines are one line', async () => {
   const zip = path.join(work, 'empty.zip');
   await fs.writeFile(zip, makeZip([{ name: 'readme.txt', data: Buffer.from('hi') }]));
   const failed = await ganforge(['datasets', 'upload', zip, '--name', 'nothing']);
   assert.equal(failed.code, 1, failed.stderr);
-  assert.match(failed.stderr, /status {3}failed: the archive holds no usable PNG, JPEG or WebP image/);
+  assert.equal(failed.stdout, '');
+  assert.match(failed.stderr.trim().split('\n').at(-1)!, /^ganforge: dataset [0-9a-f-]{36} failed: the archive holds no usable PNG, JPEG or WebP image; 1 files skipped/);
 
   for (const [args, message] of [
     [['datasets', 'upload', work], /missing required flag --name/],
@@ -91,4 +123,14 @@ test('an archive file uploads as is; one with no images exits 1 with the reason;
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length <= 2, true, r.stderr);
   }
+});
+
+test('an upload the API refuses as it passes GANFORGE_DATASET_MAX_BYTES exits 1 with the API\'s answer in one line', async (t) => {
+  const small = await buildTestApp(t, { GANFORGE_DATASET_MAX_BYTES: '2048' });
+  const zip = path.join(work, 'big.zip');
+  await fs.writeFile(zip, makeZip([{ name: 'a.png', data: randomBytes(1024 * 1024) }]));
+  const r = await runGanforge(['datasets', 'upload', zip, '--name', 'big'], { ...process.env, GANFORGE_API: await small.listen() });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.trim().split('\n').at(-1), 'ganforge: 413 Payload Too Large: the archive is larger than 2048 bytes (GANFORGE_DATASET_MAX_BYTES)');
 });

@@ -96,3 +96,11 @@ test('whole-archive failures: corrupt, truncated, too many entries, bombs, nothi
   await assert.rejects(buildDataset(await makeTar([{ name: 'z.bin', data: zeros }], true), 'tar.gz', opts), /expands \d+-fold/);
   await assert.rejects(buildDataset(makeZip([{ name: 'a.txt', data: Buffer.from('hi') }]), 'zip', opts), /no usable PNG, JPEG or WebP image; 1 files skipped, e.g. a.txt/);
 });
+
+test('names starting with ./ (tar -C dir .) are not hidden files; ./.x is', async () => {
+  const ok = await solidPng(28, 28, [7, 7, 7]);
+  const tarball = await makeTar([{ name: './cats/1.png', data: ok }, { name: './dogs/1.png', data: ok }, { name: './cats/.x.png', data: ok }]);
+  const built = await buildDataset(tarball, 'tar', opts);
+  assert.deepEqual(built.classes, [{ name: 'cats', count: 1 }, { name: 'dogs', count: 1 }]);
+  assert.deepEqual(built.skipped, [{ file: './cats/.x.png', reason: 'hidden file' }]);
+});

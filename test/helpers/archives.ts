@@ -1,5 +1,6 @@
 // Builds archives and images for dataset tests, hostile ones included: a minimal zip writer (any name, mode, size).
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import sharp from 'sharp';
 
@@ -103,4 +104,22 @@ export function hugeHeaderPng(width = 100_000, height = 100_000): Buffer {
     chunk('IDAT', deflateRawSync(Buffer.alloc(10))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** An IDX file of unsigned bytes with these dimensions (MNIST's format). */
+export function idxFile(dims: number[], data: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header[2] = 0x08;
+  header[3] = dims.length;
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, data]);
+}
+
+const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** The first `n` images and labels of Fashion-MNIST's t10k set, as raw bytes (the real IDX files, sliced). */
+export function fashionSlice(n: number): { images: Uint8Array; labels: Uint8Array } {
+  const images = gunzipSync(readFileSync(`${FASHION_DIR}/t10k-images-idx3-ubyte.gz`)).subarray(16, 16 + n * 784);
+  const labels = gunzipSync(readFileSync(`${FASHION_DIR}/t10k-labels-idx1-ubyte.gz`)).subarray(8, 8 + n);
+  return { images, labels };
 }

@@ -11,6 +11,7 @@ import { principalOf } from '../plugins/auth.js';
 import { ClientSlots } from '../services/client-slots.js';
 import { TooManyStreamsError, UnsupportedMediaTypeError } from '../services/errors.js';
 import { ARCHIVE_TYPES, type DatasetRecord } from '../../contract/dataset.js';
+import { timedUpload, type UploadBounds } from '../plugins/request-timeouts.js';
 
 const tags = ['datasets'];
 const str = { type: 'string' };
@@ -18,10 +19,11 @@ const TYPES = Object.keys(ARCHIVE_TYPES) as (keyof typeof ARCHIVE_TYPES)[];
 
 const view = (r: DatasetRecord) => {
   const { project: _p, createdBy: _c, ...rest } = r;
-  return { ...rest, builtin: false, links: { self: `/datasets/${r.id}`, preview: `/datasets/${r.id}/preview.png` } };
+  // Records written before progress existed have none.
+  return { ...rest, progress: r.progress ?? null, builtin: false, links: { self: `/datasets/${r.id}`, preview: `/datasets/${r.id}/preview.png` } };
 };
 
-const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number }> = async (app, opts) => {
+const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number; upload: UploadBounds }> = async (app, opts) => {
   const slots = new ClientSlots(opts.uploadsPerClient);
   // Archives reach the handler as the raw request stream: no body limit or buffering of Fastify's applies to them.
   app.addContentTypeParser(TYPES, (_request, payload, done) => done(null, payload));
@@ -33,15 +35,19 @@ const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number }> = asyn
   app.post(
     '/datasets',
     {
+      config: { longUpload: true },
       schema: {
         operationId: 'uploadDataset',
         summary: 'Upload a dataset: an archive of images, labelled by folder',
         description:
           'The body is a zip, tar or tar.gz of PNG, JPEG or WebP images. Files in first-level folders get the folder as ' +
-          'their class (`cats/1.png`); an archive without folders is unlabelled. A worker decodes each image, converts ' +
+          'their class (`cats/1.png`); an archive without folders is unlabelled. An archive holding IDX files (MNIST\'s ' +
+          'format, raw or .gz: an images file and optionally a labels file) is read as IDX instead, classes named by ' +
+          'label value. A worker decodes each image, converts ' +
           'it to grayscale or RGB and resizes it with a centre crop to size x size; the dataset is `processing` until ' +
           'then, and `ready` (with counts per class and the files skipped, each with a reason) or `failed` after. The ' +
-          'upload stops with 413 as soon as it passes GANFORGE_DATASET_MAX_BYTES.',
+          'upload stops with 413 as soon as it passes GANFORGE_DATASET_MAX_BYTES, and with 408 when it takes longer than ' +
+          'GANFORGE_UPLOAD_TIMEOUT_MS in all or sends nothing for GANFORGE_UPLOAD_IDLE_TIMEOUT_MS.',
         tags,
         querystring: uploadDatasetQuerySchema,
         [RAW_BODY]: { description: 'The archive', types: TYPES },
@@ -51,6 +57,7 @@ const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number }> = asyn
           }),
           ...problemResponses({
             400: 'An invalid query parameter, or an empty body',
+            408: 'The upload took longer than GANFORGE_UPLOAD_TIMEOUT_MS, or stalled for GANFORGE_UPLOAD_IDLE_TIMEOUT_MS',
             413: 'The archive is larger than GANFORGE_DATASET_MAX_BYTES (answered as the upload passes it)',
             415: 'The body is not application/zip, application/x-tar or application/gzip',
           }),
@@ -72,15 +79,17 @@ const datasetsRoutes: FastifyPluginAsyncZod<{ uploadsPerClient: number }> = asyn
           retryAfterSeconds: 5,
         });
       }
+      const timed = timedUpload(body, opts.upload);
       try {
         const { project, keyId, via } = principalOf(request);
         const length = Number(request.headers['content-length']);
         const record = await app.services.datasets.upload(
-          { ...request.query, format: ARCHIVE_TYPES[type], body, declaredBytes: Number.isFinite(length) ? length : undefined },
+          { ...request.query, format: ARCHIVE_TYPES[type], body: timed.stream, declaredBytes: Number.isFinite(length) ? length : undefined },
           { project, createdBy: keyId ?? via },
         );
         return reply.code(202).header('location', `/datasets/${record.id}`).send(view(record));
       } finally {
+        timed.dispose();
         release();
       }
     },

@@ -32,6 +32,17 @@ export const datasetResourceSchema = z
     error: z.string().nullable().optional(),
     shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]).describe('[height, width, channels]'),
     count: z.number().int().nullable().optional().describe('Images (0 until ready); null for built-ins'),
+    progress: z
+      .object({
+        done: z.number().int().describe('Images decoded so far (kept or skipped)'),
+        total: z.number().int().describe('Images in the archive to decode'),
+      })
+      .nullable()
+      .optional()
+      .describe(
+        'How far the worker is: updated a few times a second while processing; null until it has read the archive, ' +
+          'done equal to total once ready. Absent for built-ins.',
+      ),
     classes: classesSchema.describe('Class names sorted, with their image counts; empty: unlabelled'),
     skipped: z.array(z.object({ file: z.string(), reason: z.string() })).optional().describe('Files not used, with the reason (the first 100)'),
     skippedCount: z.number().int().optional(),

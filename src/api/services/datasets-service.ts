@@ -96,6 +96,7 @@ export class DatasetsService {
       error: null,
       shape: [input.size, input.size, input.channels],
       count: 0,
+      progress: null,
       classes: [],
       skipped: [],
       skippedCount: 0,

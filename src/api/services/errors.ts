@@ -119,6 +119,13 @@ export class PayloadTooLargeError extends DomainError {
   readonly retry = 'permanent';
 }
 
+/** A request body that did not arrive in time (a dataset upload past its total or idle bound). */
+export class RequestTimeoutError extends DomainError {
+  readonly code = 'REQUEST_TIMEOUT';
+  readonly status = 408;
+  readonly retry = 'transient';
+}
+
 /** A body in a media type this route does not take. */
 export class UnsupportedMediaTypeError extends DomainError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';

@@ -25,7 +25,7 @@ export type Command =
   | { name: 'keys-create'; project: string; role: 'admin' | 'member'; keyName: string | undefined }
   | { name: 'keys-list'; json: boolean }
   | { name: 'keys-revoke'; id: string }
-  | { name: 'datasets-upload'; path: string; datasetName: string; size: number; channels: number }
+  | { name: 'datasets-upload'; path: string; datasetName: string; size: number; channels: number; json: boolean }
   | { name: 'datasets-list'; json: boolean }
   | { name: 'datasets-show'; id: string; json: boolean }
   | { name: 'datasets-delete'; id: string };
@@ -70,9 +70,10 @@ Commands:
                           create an API key (needs an admin key); prints its token, shown only this once
   keys list               the API keys: id, project, role, name (--json)
   keys revoke ID          revoke an API key at once
-  datasets upload PATH --name N [--size 28|32|64] [--channels 1|3]
+  datasets upload PATH --name N [--size 28|32|64] [--channels 1|3] [--json]
                           upload a directory of images (one folder per class; packed on the fly) or a .zip, .tar,
-                          .tar.gz; waits until a worker has processed it, prints its id (exit 1 if it failed)
+                          .tar.gz (pictures, or IDX files); progress bars for the upload and the processing (a
+                          line per 10% when not a terminal); prints its id (--json: the dataset), exit 1 if it failed
   datasets list           built-in and uploaded datasets (--json)
   datasets show ID        one dataset: status, shape, classes with counts, skipped files (--json)
   datasets delete ID      delete an uploaded dataset
@@ -250,7 +251,14 @@ function parseDatasetsCommand(values: Record<string, string | boolean | undefine
       const path = one('PATH (a directory or an archive)');
       const datasetName = values.name as string | undefined;
       if (!datasetName) throw new UsageError('datasets upload: missing required flag --name N');
-      return { name: 'datasets-upload', path, datasetName, size: choice('size', [28, 32, 64], 28), channels: choice('channels', [1, 3], 1) };
+      return {
+        name: 'datasets-upload',
+        path,
+        datasetName,
+        size: choice('size', [28, 32, 64], 28),
+        channels: choice('channels', [1, 3], 1),
+        json: values.json === true,
+      };
     }
     case 'list':
       if (rest.length > 0) throw new UsageError(`datasets list: unexpected argument ${JSON.stringify(rest[0])}`);
