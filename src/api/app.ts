@@ -25,6 +25,7 @@ import quotaRoutes from './routes/quota-routes.js';
 import { rewriteSignedUrl } from './services/link-signer.js';
 import requestOrigin from './plugins/request-origin.js';
 import metricsRoutes from './routes/metrics-routes.js';
+import qualityRoutes from './routes/quality-routes.js';
 import prometheusRoutes from './routes/prometheus-routes.js';
 import workersRoutes from './routes/workers-routes.js';
 import dashboard from '../dashboard/dashboard-plugin.js';
@@ -83,6 +84,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(jobsRoutes);
   app.register(datasetsRoutes, { uploadsPerClient: env.GANFORGE_DATASET_UPLOADS_PER_CLIENT });
   app.register(metricsRoutes);
+  app.register(qualityRoutes);
   app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
   app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });
   app.register(prometheusRoutes);
