@@ -6,6 +6,7 @@ import { mountJob } from './job-view.js';
 import { mountLogin } from './login-view.js';
 import { mountJobsList } from './jobs-view.js';
 import { mountNewJob } from './new-job-view.js';
+import { compareIds, mountCompare } from './compare-view.js';
 
 const view = document.getElementById('view');
 const who = document.getElementById('who');
@@ -49,6 +50,8 @@ function route() {
   document.title = 'ganforge';
   if (job) {
     unmount = mountJob(view, job[1]);
+  } else if (compareIds(hash)) {
+    unmount = mountCompare(view, compareIds(hash));
   } else if (hash === 'new') {
     nav = 'new';
     unmount = mountNewJob(view);
