@@ -28,6 +28,7 @@ const pageErrors: string[] = [];
 /** The two trained jobs: a gan and a dcgan, so model and several options differ while the dataset does not. */
 let gan: string;
 let dcgan: string;
+const status = { kind: 'classifier' as const, reason: null, updatedAt: new Date().toISOString() };
 
 async function submit(spec: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${apiUrl}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
@@ -76,7 +77,6 @@ before(async () => {
   await writeQuality(gan, [250, 500, 750, 1000], 180);
   await writeQuality(dcgan, [25, 50, 75, 100], 120);
   // The scorers' states as the quality worker records them: one ready (with its calibration), one still training.
-  const status = { kind: 'classifier' as const, reason: null, updatedAt: new Date().toISOString() };
   await quality.setScorer({ ...status, datasetHash: 'h-ready', state: 'ready', progress: null, heldOutAccuracy: 0.986, reference: { fd: 0.8, is: 9.6, n: 2000 } });
   await quality.setScorer({ ...status, datasetHash: 'h-training', state: 'training', progress: { done: 3, total: 5 }, heldOutAccuracy: null, reference: null });
   await quality.setJobScorer(gan, 'h-ready');
@@ -165,6 +165,11 @@ test("a job's page draws its quality points under the loss chart, with the score
   await page.goto(`${apiUrl}/#/jobs/${dcgan}`);
   await page.locator('.quality-chart[data-points="4"] canvas').waitFor();
   await page.locator('.quality-state', { hasText: 'Classifier training 3/5: checkpoints are scored once it is trained.' }).waitFor();
+  // The job has ended (no more events), its scorer is still training: the page looks again and draws what comes.
+  await quality.setScorer({ ...status, datasetHash: 'h-training', state: 'ready', progress: null, heldOutAccuracy: 0.9, reference: null });
+  await quality.writePoint(dcgan, { iteration: 110, fd: 20, is: 6, labelAccuracy: null, n: 2000, scorer: 'classifier', seconds: 3, createdAt: new Date().toISOString() });
+  await page.locator('.quality-chart[data-points="5"] canvas').waitFor();
+  assert.equal(await page.locator('.quality-state').textContent(), 'Classifier 90.0% held-out accuracy');
 });
 
 test('no script errors on any page', () => {

@@ -27,6 +27,9 @@ const SPEC_LABELS = {
   keepCheckpoints: 'Keep checkpoints',
 };
 
+/** How often an ended job's page looks for scores while its scorer is still being trained. */
+const QUALITY_POLL_MS = 5000;
+
 export function mountJob(view, id) {
   const page = new JobPage(view, id);
   page.start();
@@ -64,6 +67,7 @@ class JobPage {
     this.events?.close();
     this.chart?.destroy();
     this.quality?.destroy();
+    clearTimeout(this.qualityTimer);
   }
 
   renderMissing(err) {
@@ -281,9 +285,14 @@ class JobPage {
   }
 
   async loadQuality() {
+    clearTimeout(this.qualityTimer);
     try {
       const quality = await jobsApi.quality(this.id);
-      if (!this.stopped) this.quality.setAll(quality);
+      if (this.stopped) return;
+      this.quality.setAll(quality);
+      // The event stream ends with the job, but its checkpoints wait for a classifier still in training: look again.
+      const waiting = ['pending', 'training'].includes(quality.scorer?.state);
+      if (waiting && isTerminal(this.job.status)) this.qualityTimer = setTimeout(() => this.loadQuality(), QUALITY_POLL_MS);
     } catch (err) {
       this.showAlert(`Could not load the sample quality: ${err.message}`);
     }
