@@ -105,7 +105,7 @@ export const jobResourceSchema = z
 export type JobResource = z.infer<typeof jobResourceSchema>;
 
 /** At most this many jobs by ?ids= (the compare view compares 2 to 8). */
-export const MAX_IDS = 8;
+const MAX_IDS = 8;
 
 const idsQuery = z
   .string()

@@ -53,7 +53,7 @@ export const CLIENT_USAGE = `Usage: ganforge [--api URL] COMMAND [options]
 Commands:
   submit [flags]          create a training job; prints its id
   list                    jobs, newest first (--status S, --limit N, --json)
-  status ID               one job's status, progress and losses (--json)
+  status ID               one job's status, progress, losses and sample quality (--json)
   watch ID                follow a job live; exit 0 when it completes, 1 if it fails or is cancelled
   compare ID ID ...       2 to 8 jobs side by side: final losses (mean of the last 100 iterations), best FD and
                           its iteration, final IS, it/s, duration (--json)
