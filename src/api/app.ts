@@ -26,6 +26,7 @@ import { rewriteSignedUrl } from './services/link-signer.js';
 import requestOrigin from './plugins/request-origin.js';
 import requestTimeouts from './plugins/request-timeouts.js';
 import metricsRoutes from './routes/metrics-routes.js';
+import qualityRoutes from './routes/quality-routes.js';
 import prometheusRoutes from './routes/prometheus-routes.js';
 import workersRoutes from './routes/workers-routes.js';
 import dashboard from '../dashboard/dashboard-plugin.js';
@@ -93,6 +94,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
     upload: { totalMs: env.GANFORGE_UPLOAD_TIMEOUT_MS, idleMs: env.GANFORGE_UPLOAD_IDLE_TIMEOUT_MS },
   });
   app.register(metricsRoutes);
+  app.register(qualityRoutes);
   app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
   app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });
   app.register(prometheusRoutes);

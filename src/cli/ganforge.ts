@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `ganforge`: the command-line client of the job API (submit, list, status, watch, samples, checkpoint, generate, cancel, resume, delete, keys, datasets) and `train`.
+// `ganforge`: the command-line client of the job API (submit, list, status, watch, compare, samples, checkpoint, generate, cancel, resume, delete, keys, datasets) and `train`.
 import { ApiClient } from './client/api-client.js';
 import { checkpoint } from './client/checkpoint-download.js';
 import { CLIENT_USAGE, parseClientArgs, type Command } from './client/client-args.js';
 import { cancel, generate, keysCreate, keysList, keysRevoke, list, remove, resume, samples, status, submit } from './client/commands.js';
 import { watchJob } from './client/watch-job.js';
+import { compare } from './client/compare-command.js';
 import { datasetsDelete, datasetsList, datasetsShow } from './client/datasets-commands.js';
 import { datasetsUpload } from './client/dataset-upload.js';
 import { reportFailure } from './cli-failure.js';
@@ -30,6 +31,8 @@ function run(api: ApiClient, command: Command): Promise<number> {
       return status(api, command);
     case 'watch':
       return watchJob(api, command.id, { bar: process.stderr.isTTY === true });
+    case 'compare':
+      return compare(api, command);
     case 'samples':
       return samples(api, command);
     case 'checkpoint':

@@ -36,6 +36,26 @@ export class QualityStore {
     return points.at(-1) ?? null;
   }
 
+  /** The newest point of each job (null for none), in one round trip: job lists show every job's latest quality. */
+  async latestOf(jobIds: readonly string[]): Promise<Map<string, QualityPoint | null>> {
+    const found = new Map<string, QualityPoint | null>();
+    if (jobIds.length === 0) return found;
+    const pipeline = this.redis.pipeline();
+    for (const id of jobIds) pipeline.hvals(this.keys.quality(id));
+    const replies = (await pipeline.exec()) ?? [];
+    jobIds.forEach((id, i) => {
+      const [err, raw] = replies[i] ?? [null, []];
+      if (err) throw err;
+      let newest: QualityPoint | null = null;
+      for (const r of raw as string[]) {
+        const point = JSON.parse(r) as QualityPoint;
+        if (!newest || point.iteration > newest.iteration) newest = point;
+      }
+      found.set(id, newest);
+    });
+    return found;
+  }
+
   /** Records which dataset (content hash) a job's scores come from. */
   async setJobScorer(jobId: string, datasetHash: string): Promise<void> {
     await this.redis.set(this.keys.jobScorer(jobId), datasetHash);

@@ -67,7 +67,7 @@ describe('jobs', () => {
     await t.app.infra.jobs.update(job.id, { status: 'running', iteration: 400, itPerSec: 20, latest: { dLoss: 0.5, dAcc: 0.75, gLoss: 1.5 } });
     const got = body(await t.app.inject({ method: 'GET', url: `/jobs/${job.id}` }));
     assert.deepEqual(got.progress, { iteration: 400, iterations: 1000, itPerSec: 20, etaSeconds: 30 });
-    assert.deepEqual(got.latest, { dLoss: 0.5, dAcc: 0.75, gLoss: 1.5 });
+    assert.deepEqual(got.latest, { dLoss: 0.5, dAcc: 0.75, gLoss: 1.5, quality: null });
   });
 
   test('x-request-id is accepted and echoed, in headers and problems', async () => {

@@ -242,6 +242,13 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal((await call('GET', `/jobs/${a}/metrics?limit=abc`)).status, 400);
   assert.equal((await call('GET', `/jobs/${unknownId()}/metrics`)).status, 404);
 
+  // Quality (its points, however many the worker scored) and the jobs of a comparison by ?ids=.
+  assert.equal((await call('GET', `/jobs/${a}/quality`)).json.jobId, a);
+  assert.equal((await call('GET', `/jobs/${unknownId()}/quality`)).status, 404);
+  assert.deepEqual((await call('GET', `/jobs?ids=${a}`)).json.jobs.map((j: { id: string }) => j.id), [a]);
+  assert.equal((await call('GET', `/jobs?ids=${a},${unknownId()}`)).status, 404);
+  assert.equal((await call('GET', `/jobs?ids=${a},nope`)).status, 400);
+
   // Events: the replay of a finished job ends by itself; nothing after its last event is 204.
   const replay = await readEvents(`/jobs/${a}/events`, Number.POSITIVE_INFINITY);
   assert.equal(replay.status, 200);

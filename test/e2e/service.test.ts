@@ -248,7 +248,9 @@ test('resume: a completed 40-iteration job trained on to 60 is bit for bit an un
   const points = (await http('GET', `/jobs/${a}/metrics`)).json.points;
   assert.deepEqual(points.map((p: { iteration: number }) => p.iteration), Array.from({ length: 60 }, (_, i) => i + 1));
   assert.deepEqual(points, (await http('GET', `/jobs/${ref}/metrics`)).json.points, 'the same losses, bit for bit');
-  assert.deepEqual(done.latest, reference.latest);
+  // The losses only: `latest.quality` is when and how fast a checkpoint was scored, which differs between two runs.
+  const losses = ({ quality: _, ...metrics }: { quality: unknown }) => metrics;
+  assert.deepEqual(losses(done.latest), losses(reference.latest));
   const checkpoints = (await http('GET', `/jobs/${a}/checkpoints`)).json.checkpoints as { iteration: number }[];
   assert.deepEqual(checkpoints.map((c) => c.iteration), [20, 40, 60]);
   const weights = async (id: string) => new Uint8Array(await (await fetch(`${base}/jobs/${id}/generator/weights.bin`)).arrayBuffer());

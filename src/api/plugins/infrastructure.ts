@@ -10,6 +10,7 @@ import { ClusterStats } from '../../jobs/cluster-stats.js';
 import { EventLog } from '../../jobs/event-log.js';
 import { JobStore } from '../../jobs/job-store.js';
 import { MetricsStore } from '../../jobs/metrics-store.js';
+import { QualityStore } from '../../jobs/quality-store.js';
 import { createTrainQueue } from '../../jobs/train-queue.js';
 import { createDatasetQueue } from '../../jobs/dataset-queue.js';
 import { DatasetStore } from '../../jobs/dataset-store.js';
@@ -22,6 +23,7 @@ export interface Infrastructure {
   redis: Redis;
   jobs: JobStore;
   metrics: MetricsStore;
+  quality: QualityStore;
   events: EventLog;
   artifacts: ArtifactIndex;
   store: ArtifactStore;
@@ -61,6 +63,7 @@ export default fp(
       redis,
       jobs: new JobStore(redis, env.GANFORGE_PREFIX),
       metrics: new MetricsStore(redis, env.GANFORGE_PREFIX),
+      quality: new QualityStore(redis, env.GANFORGE_PREFIX),
       events: new EventLog(redis, env.GANFORGE_PREFIX),
       artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
       store,

@@ -17,6 +17,7 @@ import { IdempotencyService } from '../services/idempotency-service.js';
 import { JobsService } from '../services/jobs-service.js';
 import { DatasetsService } from '../services/datasets-service.js';
 import { MetricsService } from '../services/metrics-service.js';
+import { QualityService } from '../services/quality-service.js';
 import { PrometheusService } from '../services/prometheus-service.js';
 import { WorkersService } from '../services/workers-service.js';
 
@@ -28,6 +29,7 @@ export interface Services {
   jobs: JobsService;
   datasets: DatasetsService;
   metrics: MetricsService;
+  quality: QualityService;
   artifacts: ArtifactsService;
   generate: GenerateService;
   events: EventFollower;
@@ -45,7 +47,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { env: Env }) => {
-    const { redis, jobs: jobStore, metrics, events, artifacts, store, queue, stats, workers, apiKeys, datasets, datasetQueue } = app.infra;
+    const { redis, jobs: jobStore, metrics, quality, events, artifacts, store, queue, stats, workers, apiKeys, datasets, datasetQueue } = app.infra;
     const { env } = opts;
     const watcher = new StreamWatcher(redis);
     app.addHook('preClose', () => watcher.close());
@@ -85,6 +87,7 @@ export default fp(
         quota,
       }),
       metrics: new MetricsService({ jobs, metrics }),
+      quality: new QualityService({ jobs, quality }),
       artifacts: artifactsService,
       generate: new GenerateService({
         jobs,

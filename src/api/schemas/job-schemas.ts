@@ -1,6 +1,7 @@
 // Zod schemas of the job resources: what POST /jobs accepts and what the job routes answer.
 import { z } from 'zod';
 import { JOB_STATUSES, extendEach, jobIdSchema, jobSpecSchema } from '../../contract/job.js';
+import { jobQualitySchema, qualityPointSchema } from '../../contract/quality.js';
 import { commonOptions, scheduleOptions } from '../../gan/models/common-options.js';
 import { intQuery } from './query.js';
 
@@ -45,8 +46,25 @@ export const jobSpecOutputSchema = jobSpecSchema.meta({ id: 'JobSpec', descripti
 const isoDate = z.iso.datetime();
 /** A loss or accuracy; JSON has no NaN or Infinity, so a diverged value is null. */
 export const lossValueSchema = z.number().nullable();
-/** The model's metrics by name: dLoss, dAcc and gLoss for the Keras-GAN models, dLoss (the critic's) and gLoss for wgan. */
-const lossesSchema = z.record(z.string(), lossValueSchema).describe("The model's metrics by name (its metric names)");
+
+export const qualityPointOutputSchema = qualityPointSchema.meta({
+  id: 'QualityPoint',
+  description: "A scored checkpoint: Fréchet distance (lower is better) and Inception Score (higher is better) of the generator's images",
+});
+export const jobQualityOutputSchema = jobQualitySchema.meta({
+  id: 'JobQuality',
+  description: "The job's scorer (null before its worker has loaded the dataset) and its quality points by iteration, ascending",
+});
+
+/**
+ * `latest`: the metrics of the last completed iteration by name (dLoss, dAcc and gLoss for the Keras-GAN models,
+ * dLoss (the critic's) and gLoss for wgan), and `quality`, the newest scored checkpoint. Clients
+ * that list the metrics take the model's metric names (GET /jobs/{id}/metrics `names`) or skip `quality`.
+ */
+const latestSchema = z
+  .object({ quality: qualityPointOutputSchema.nullable().describe('The newest quality point (highest iteration); null before the first') })
+  .catchall(lossValueSchema)
+  .describe("The model's metrics of the last completed iteration by name, and the newest quality point");
 
 export const jobResourceSchema = z
   .object({
@@ -60,7 +78,7 @@ export const jobResourceSchema = z
       itPerSec: z.number().nullable().describe('Recent training speed; null before the first report'),
       etaSeconds: z.number().int().min(0).nullable().describe('Estimated seconds to completion while running'),
     }),
-    latest: lossesSchema.nullable().describe('Losses of the last completed iteration'),
+    latest: latestSchema.nullable().describe('Losses of the last completed iteration and the newest quality point; null before the first iteration'),
     project: z.string().describe('The project the job belongs to (that of the key that created it)'),
     createdBy: z.string().describe('Who created it: an API key id, `admin-token`, or `open` (no authentication)'),
     createdAt: isoDate,
@@ -86,7 +104,32 @@ export const jobResourceSchema = z
   .meta({ id: 'Job' });
 export type JobResource = z.infer<typeof jobResourceSchema>;
 
+/** At most this many jobs by ?ids= (the compare view compares 2 to 8). */
+const MAX_IDS = 8;
+
+const idsQuery = z
+  .string()
+  .transform((raw, ctx) => {
+    const ids = raw.split(',');
+    const refuse = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (ids.length > MAX_IDS) return refuse(`at most ${MAX_IDS} job ids, got ${ids.length}`);
+    const bad = ids.find((id) => !jobIdSchema.safeParse(id).success);
+    if (bad !== undefined) return refuse(`${JSON.stringify(bad.slice(0, 40))} is not a job id (a UUID v4)`);
+    const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (repeated !== undefined) return refuse(`job ${repeated} is named twice`);
+    return ids;
+  })
+  .optional()
+  .describe(
+    `Up to ${MAX_IDS} job ids, comma-separated: these jobs in this order (status, limit and cursor do not apply; ` +
+      'nextCursor is null). An id that names no job of your project answers 404, as GET /jobs/{id} does.',
+  );
+
 export const listJobsQuerySchema = z.object({
+  ids: idsQuery,
   status: z.enum(JOB_STATUSES).optional(),
   limit: intQuery(1, 100).default(20),
   cursor: z

@@ -86,6 +86,18 @@ export class JobsService {
     return record;
   }
 
+  /**
+   * Some of a project's jobs by id, in the order asked (GET /jobs?ids=, the compare view). An id that names no job,
+   * or another project's, is 404 like GET /jobs/:id: a comparison with a job missing would silently compare less.
+   */
+  async byIds(ids: readonly string[], project: string): Promise<JobRecord[]> {
+    const records = await Promise.all(ids.map((id) => this.deps.jobs.get(id)));
+    return records.map((record, i) => {
+      if (!record || (record.project ?? DEFAULT_PROJECT) !== project) throw new NotFoundError(`no job ${ids[i]}`);
+      return record;
+    });
+  }
+
   /** One project's jobs, newest first. */
   list(opts: { project: string; status?: JobStatus; cursor?: string; limit: number }) {
     return this.deps.jobs.list(opts);

@@ -1,5 +1,6 @@
 // Shapes records into the API's resources: the URLs clients follow, progress and ETA.
 import type { CheckpointRecord, JobRecord, SampleRecord } from '../../contract/job.js';
+import type { QualityPoint } from '../../contract/quality.js';
 import type { JobResource } from '../schemas/job-schemas.js';
 import type { Sign } from '../services/link-signer.js';
 import { DEFAULT_PROJECT } from '../../jobs/job-store.js';
@@ -19,7 +20,13 @@ export function toLossView<T extends Record<string, number | null>>(p: T): T {
   return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, k === 'iteration' ? v : finite(v)])) as T;
 }
 
-export function toJobResource(r: JobRecord, sign: Sign): JobResource {
+/** `latest`: the last iteration's metrics and the newest quality point; null while there is neither. */
+function latestView(losses: JobRecord['latest'], quality: QualityPoint | null): JobResource['latest'] {
+  if (!losses && !quality) return null;
+  return { ...(losses ? toLossView(losses) : {}), quality } as JobResource['latest'];
+}
+
+export function toJobResource(r: JobRecord, sign: Sign, quality: QualityPoint | null): JobResource {
   const self = urls.job(r.id);
   const iterations = r.spec.iterations;
   const etaSeconds =
@@ -30,7 +37,7 @@ export function toJobResource(r: JobRecord, sign: Sign): JobResource {
     status: r.status,
     spec: r.spec,
     progress: { iteration: r.iteration, iterations, itPerSec: r.itPerSec, etaSeconds },
-    latest: r.latest && toLossView(r.latest),
+    latest: latestView(r.latest, quality),
     project: r.project ?? DEFAULT_PROJECT,
     createdBy: r.createdBy ?? 'open',
     createdAt: r.createdAt,

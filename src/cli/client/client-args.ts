@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadClientEnv, type ClientEnv } from '../../config/env.js';
 import { z } from 'zod';
-import { JOB_STATUSES, jobSpecSchema, type JobStatus } from '../../contract/job.js';
+import { JOB_STATUSES, jobIdSchema, jobSpecSchema, type JobStatus } from '../../contract/job.js';
 import { UsageError } from '../train-args.js';
 import { describeParseArgsError, isNumberText } from '../flags.js';
 import { flagOf } from '../../contract/run-directory.js';
@@ -16,6 +16,7 @@ export type Command =
   | { name: 'list'; status: JobStatus | undefined; limit: number; json: boolean }
   | { name: 'status'; id: string; json: boolean }
   | { name: 'watch'; id: string }
+  | { name: 'compare'; ids: string[]; json: boolean }
   | { name: 'samples'; id: string; out: string }
   | { name: 'checkpoint'; id: string; iteration: number | undefined; out: string }
   | { name: 'generate'; id: string; out: string; query: Record<string, string> }
@@ -52,8 +53,10 @@ export const CLIENT_USAGE = `Usage: ganforge [--api URL] COMMAND [options]
 Commands:
   submit [flags]          create a training job; prints its id
   list                    jobs, newest first (--status S, --limit N, --json)
-  status ID               one job's status, progress and losses (--json)
+  status ID               one job's status, progress, losses and sample quality (--json)
   watch ID                follow a job live; exit 0 when it completes, 1 if it fails or is cancelled
+  compare ID ID ...       2 to 8 jobs side by side: final losses (mean of the last 100 iterations), best FD and
+                          its iteration, final IS, it/s, duration (--json)
   samples ID --out DIR    download every sample grid as PNG into DIR
   checkpoint ID --out DIR [--iteration N]
                           download the latest checkpoint (or the one at N) into DIR as a run directory of
@@ -93,7 +96,7 @@ function describe(field: FieldSchema): string {
   return field.type === 'string' ? 'TEXT' : field.type === 'integer' ? 'N' : 'X';
 }
 
-const COMMANDS = ['submit', 'list', 'status', 'watch', 'samples', 'checkpoint', 'generate', 'cancel', 'resume', 'delete', 'keys', 'datasets'] as const;
+const COMMANDS = ['submit', 'list', 'status', 'watch', 'compare', 'samples', 'checkpoint', 'generate', 'cancel', 'resume', 'delete', 'keys', 'datasets'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const string = { type: 'string' } as const;
@@ -104,6 +107,7 @@ const OPTIONS = {
   list: { ...COMMON, status: string, limit: string, json: flag },
   status: { ...COMMON, json: flag },
   watch: COMMON,
+  compare: { ...COMMON, json: flag },
   samples: { ...COMMON, out: string },
   checkpoint: { ...COMMON, out: string, iteration: string },
   generate: { ...COMMON, out: string, label: string, n: string, seed: string, iteration: string },
@@ -158,6 +162,7 @@ function parseCommand(command: CommandName, values: Record<string, string | bool
     return { name: 'list', status: status as JobStatus | undefined, limit, json: values.json === true };
   }
 
+  if (command === 'compare') return parseCompareCommand(values, positionals);
   if (command === 'keys') return parseKeysCommand(values, positionals);
   if (command === 'datasets') return parseDatasetsCommand(values, positionals);
   expectPositionals(command, positionals, 1);
@@ -203,6 +208,17 @@ function parseCommand(command: CommandName, values: Record<string, string | bool
     default:
       return { name: command, id };
   }
+}
+
+/** `compare ID ID ... [--json]`: 2 to 8 distinct job ids, checked here so a typo is named before any request. */
+function parseCompareCommand(values: Record<string, string | boolean | undefined>, positionals: string[]): Command {
+  if (positionals.length < 2) throw new UsageError(`compare: needs 2 to 8 job IDs, got ${positionals.length}`);
+  if (positionals.length > 8) throw new UsageError(`compare: at most 8 job IDs, got ${positionals.length}`);
+  const bad = positionals.find((id) => !jobIdSchema.safeParse(id).success);
+  if (bad !== undefined) throw new UsageError(`compare: ${JSON.stringify(bad)} is not a job ID`);
+  const repeated = positionals.find((id, i) => positionals.indexOf(id) !== i);
+  if (repeated !== undefined) throw new UsageError(`compare: job ${repeated} is named twice`);
+  return { name: 'compare', ids: positionals, json: values.json === true };
 }
 
 /** `keys create --project P --role R [--name N]`, `keys list [--json]`, `keys revoke ID`. */

@@ -6,6 +6,7 @@ import type { Command } from './client-args.js';
 import { flagOf } from '../../contract/run-directory.js';
 import { jobSheet, jobsTable, printable } from './job-format.js';
 import type { JobList, JobResource, SampleList } from './job-types.js';
+import type { JobQuality } from '../../contract/quality.js';
 
 const DOWNLOADS_AT_ONCE = 4;
 const out = (text: string) => void process.stdout.write(`${text}\n`);
@@ -34,7 +35,8 @@ export async function list(api: ApiClient, cmd: Extract<Command, { name: 'list' 
 
 export async function status(api: ApiClient, cmd: Extract<Command, { name: 'status' }>): Promise<number> {
   const job = await api.json<JobResource>('GET', jobPath(cmd.id));
-  out(cmd.json ? JSON.stringify(job, null, 2) : jobSheet(job));
+  if (cmd.json) out(JSON.stringify(job, null, 2));
+  else out(jobSheet(job, await api.json<JobQuality>('GET', `${jobPath(cmd.id)}/quality`)));
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // Plain-text renderings of jobs for the terminal: the list table, the status sheet, durations and losses.
 import type { JobResource } from './job-types.js';
+import type { JobQuality, QualityPoint } from '../../contract/quality.js';
 import { UNPRINTABLE_CHAR } from '../../contract/text.js';
 
 export function fmtDuration(seconds: number | null | undefined): string {
@@ -14,7 +15,17 @@ export function fmtRate(itPerSec: number | null | undefined): string {
   return itPerSec === null || itPerSec === undefined ? '-' : itPerSec.toFixed(1);
 }
 
-export function fmtLosses(latest: JobResource['latest']): string {
+/** A model's metrics by name. */
+export type Losses = Record<string, number | null>;
+
+/** The metrics of a job's `latest`, without the `quality` point that sits beside them (it has its own line). */
+export function lossesOf(latest: JobResource['latest']): Losses | null {
+  if (!latest) return null;
+  const { quality: _, ...losses } = latest;
+  return losses;
+}
+
+export function fmtLosses(latest: Losses | null): string {
   if (!latest) return '-';
   const num = (x: number | null | undefined, f: (x: number) => string) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : f(x));
   const loss = (x: number) => x.toFixed(3);
@@ -24,6 +35,42 @@ export function fmtLosses(latest: JobResource['latest']): string {
   parts.push(`G ${num(latest.gLoss, loss)}`);
   for (const [name, value] of Object.entries(latest)) if (!['dLoss', 'dAcc', 'gLoss'].includes(name)) parts.push(`${name} ${num(value, loss)}`);
   return parts.join('  ');
+}
+
+const fixed = (x: number | null, digits: number) => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** One quality point: `FD 12.31  IS 8.10  labels 97.5%` (labels only for conditional models). */
+export function fmtQualityPoint(p: QualityPoint): string {
+  const parts = [`FD ${fixed(p.fd, 2)}`];
+  if (p.is !== null) parts.push(`IS ${fixed(p.is, 2)}`);
+  if (p.labelAccuracy !== null) parts.push(`labels ${percent(p.labelAccuracy)}`);
+  return parts.join('  ');
+}
+
+/** `ganforge status`'s quality line: the newest point and what it was scored with, or why there is none yet. */
+export function fmtQualityStatus({ scorer, points }: JobQuality): string {
+  const last = points.at(-1);
+  const scored = last ? `${fmtQualityPoint(last)} at ${last.iteration}` : null;
+  if (!scorer) return scored ?? 'not scored yet (no checkpoint scored)';
+  const kind =
+    scorer.kind === 'classifier'
+      ? `classifier${scorer.heldOutAccuracy === null ? '' : ` ${percent(scorer.heldOutAccuracy)} held-out`}`
+      : 'random features, a weaker proxy';
+  switch (scorer.state) {
+    case 'ready':
+      return scored ? `${scored} (${kind})` : `no checkpoint scored yet (${kind} ready)`;
+    case 'pending':
+    case 'training': {
+      const progress = scorer.progress ? ` ${scorer.progress.done}/${scorer.progress.total}` : '';
+      const waiting = `waiting for the classifier (${scorer.state}${progress})`;
+      return scored ? `${scored}; ${waiting}` : waiting;
+    }
+    case 'failed':
+      return `${scored ? `${scored}; ` : ''}the scorer failed: ${scorer.reason ?? 'no reason recorded'}`;
+    case 'unavailable':
+      return `not scored: ${scorer.reason ?? 'no scorer for this dataset'}`;
+  }
 }
 
 export function fmtProgress({ iteration, iterations }: JobResource['progress']): string {
@@ -54,7 +101,8 @@ export function jobsTable(jobs: JobResource[]): string {
   );
 }
 
-export function jobSheet(j: JobResource): string {
+/** The status sheet; `quality` (GET /jobs/:id/quality) adds its line after the losses. */
+export function jobSheet(j: JobResource, quality?: JobQuality): string {
   const elapsed = j.startedAt ? ((j.finishedAt ? Date.parse(j.finishedAt) : Date.now()) - Date.parse(j.startedAt)) / 1000 : null;
   const lines: [string, string | null][] = [
     ['id', j.id],
@@ -62,7 +110,8 @@ export function jobSheet(j: JobResource): string {
     ['status', j.status + (j.cancelRequested && j.status === 'running' ? ' (cancel requested)' : '')],
     ['progress', fmtProgress(j.progress)],
     ['speed', j.status === 'running' ? `${fmtRate(j.progress.itPerSec)} it/s, ETA ${fmtDuration(j.progress.etaSeconds)}` : null],
-    ['losses', fmtLosses(j.latest)],
+    ['losses', fmtLosses(lossesOf(j.latest))],
+    ['quality', quality ? fmtQualityStatus(quality) : null],
     ['dataset', j.dataset ? `${j.dataset.name} (${j.dataset.count} images from ${j.dataset.source})` : j.spec.dataset],
     ['backend', j.backend ?? '-'],
     ['created', j.createdAt],

@@ -1,10 +1,10 @@
 // What `ganforge watch` shows while a job runs: a progress bar on a terminal, or a line per 10% when piped.
 import { createTerminalBar } from '../terminal-bar.js';
 import type { JobResource } from './job-types.js';
-import { fmtDuration, fmtLosses, fmtProgress, fmtRate } from './job-format.js';
+import { fmtDuration, fmtLosses, fmtProgress, fmtRate, type Losses } from './job-format.js';
 
 export interface WatchDisplay {
-  progress(progress: JobResource['progress'], latest: JobResource['latest']): void;
+  progress(progress: JobResource['progress'], latest: Losses | null): void;
   /** Prints one line on stdout without garbling the bar. */
   line(text: string): void;
   /** Removes the bar (and gives the cursor back). */

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type JobStatus } from '../../contract/job.js';
 import { parseJobEvent } from '../../contract/events.js';
 import { ApiClient, ConnectionError } from './api-client.js';
-import { fmtDuration, fmtLosses } from './job-format.js';
+import { fmtDuration, fmtLosses, fmtQualityPoint, lossesOf, type Losses } from './job-format.js';
 import type { JobResource } from './job-types.js';
 import { readSse, type SseEvent, type SseState } from './sse-parser.js';
 import { createWatchDisplay, type WatchDisplay } from './watch-display.js';
@@ -89,19 +89,25 @@ function openEvents(api: ApiClient, path: string, lastEventId: string | undefine
 
 /** Turns events into display updates; returns the status once a terminal one arrives. */
 class EventHandler {
-  private latest: JobResource['latest'];
+  private latest: Losses | null;
   private status: JobStatus;
   /** A replay after a reconnect brings the job's past: samples and checkpoints up to here came before the watch. */
   private readonly seenUpTo: number;
+  /**
+   * Quality points scored after this (the newest known when the watch began; server times on both sides) are new: a
+   * checkpoint is scored after it is saved, so its iteration can be below seenUpTo and the point still new.
+   */
+  private readonly qualitySince: string;
 
   constructor(
     private readonly api: ApiClient,
     private readonly display: WatchDisplay,
     job: JobResource,
   ) {
-    this.latest = job.latest;
+    this.latest = lossesOf(job.latest);
     this.status = job.status;
     this.seenUpTo = job.progress.iteration;
+    this.qualitySince = job.latest?.quality?.createdAt ?? '';
   }
 
   handle(raw: SseEvent): JobStatus | undefined {
@@ -132,6 +138,13 @@ class EventHandler {
         if (c.iteration > this.seenUpTo) this.display.line(`checkpoint iteration ${c.iteration}  ${(c.size / 1024 / 1024).toFixed(1)} MB`);
         return undefined;
       }
+      case 'quality': {
+        const q = e.data;
+        if (q.createdAt > this.qualitySince) {
+          this.display.line(`quality    iteration ${q.iteration}  ${fmtQualityPoint(q)}`);
+        }
+        return undefined;
+      }
       case 'status': {
         const { status } = e.data;
         if (isTerminal(status)) return status;
@@ -151,7 +164,7 @@ function verdict(job: JobResource): number {
   const at = `iteration ${job.progress.iteration}/${job.progress.iterations}`;
   switch (job.status) {
     case 'completed':
-      process.stdout.write(`completed: ${at}${took}; ${fmtLosses(job.latest)}\n`);
+      process.stdout.write(`completed: ${at}${took}; ${fmtLosses(lossesOf(job.latest))}\n`);
       return 0;
     case 'failed':
       process.stdout.write(`failed at ${at}: ${job.error ?? 'no error recorded'}\n`);

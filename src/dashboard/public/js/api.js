@@ -117,11 +117,14 @@ export const sessionApi = {
 export const jobsApi = {
   list: (params) => api(`jobs?${new URLSearchParams(params)}`),
   get: (id) => api(`jobs/${encodeURIComponent(id)}`),
+  /** Up to 8 jobs by id, in that order (the compare view). */
+  byIds: (ids) => api(`jobs?${new URLSearchParams({ ids: ids.join(',') })}`),
   create: (spec) => api('jobs', { method: 'POST', body: spec }),
   cancel: (id) => api(`jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
   resume: (id, body = {}) => api(`jobs/${encodeURIComponent(id)}/resume`, { method: 'POST', body }),
   remove: (id) => api(`jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   metrics: (id, params) => api(`jobs/${encodeURIComponent(id)}/metrics?${new URLSearchParams(params)}`),
+  quality: (id) => api(`jobs/${encodeURIComponent(id)}/quality`),
   samples: (id) => allPages(`jobs/${encodeURIComponent(id)}/samples`, 'samples'),
   checkpoints: (id) => allPages(`jobs/${encodeURIComponent(id)}/checkpoints`, 'checkpoints'),
   eventsUrl: (id) => `jobs/${encodeURIComponent(id)}/events`,

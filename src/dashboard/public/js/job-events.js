@@ -1,9 +1,9 @@
 // Follows a job's SSE stream with EventSource, which reconnects by itself and resumes with Last-Event-ID.
 
-const EVENTS = ['progress', 'metrics', 'sample', 'checkpoint', 'status'];
+const EVENTS = ['progress', 'metrics', 'sample', 'checkpoint', 'quality', 'status'];
 
 export class JobEvents {
-  /** @param {string} url @param {Partial<Record<'progress'|'metrics'|'sample'|'checkpoint'|'status'|'error', (data: any) => void>>} handlers */
+  /** @param {string} url @param {Partial<Record<'progress'|'metrics'|'sample'|'checkpoint'|'quality'|'status'|'error', (data: any) => void>>} handlers */
   constructor(url, handlers) {
     this.source = new EventSource(url);
     for (const name of EVENTS) {

@@ -1,10 +1,11 @@
-// A job's page: live progress and loss chart over SSE, samples with a slider, checkpoints, spec, cancel and delete.
+// A job's page: live progress, loss and quality charts over SSE, samples with a slider, checkpoints, spec, cancel and delete.
 import { ApiError, jobsApi, relative } from './api.js';
 import { h, replace } from './dom.js';
 import { fmtBytes, fmtDuration, fmtFullTime, fmtInt, fmtRate, fmtTime, isTerminal } from './format.js';
 import { JobEvents } from './job-events.js';
 import { LossChart } from './loss-chart.js';
 import { LossSeries, windowFor } from './loss-series.js';
+import { QualityChart } from './quality-chart.js';
 import { GeneratePanel } from './generate-panel.js';
 import { isConditional, metricMeta, metricsOf } from './metric-names.js';
 import { SampleViewer } from './sample-viewer.js';
@@ -25,6 +26,9 @@ const SPEC_LABELS = {
   sampleGrid: 'Sample grid',
   keepCheckpoints: 'Keep checkpoints',
 };
+
+/** How often an ended job's page looks for scores while its scorer is still being trained. */
+const QUALITY_POLL_MS = 5000;
 
 export function mountJob(view, id) {
   const page = new JobPage(view, id);
@@ -55,13 +59,15 @@ class JobPage {
     // The stream replays the job's events from its start, so nothing falls between it and the history; live points
     // that arrive before the history is in are buffered, then merged by iteration.
     if (!isTerminal(this.job.status)) this.follow();
-    await Promise.all([this.loadHistory(), this.loadSamples(), this.loadCheckpoints()]);
+    await Promise.all([this.loadHistory(), this.loadSamples(), this.loadCheckpoints(), this.loadQuality()]);
   }
 
   stop() {
     this.stopped = true;
     this.events?.close();
     this.chart?.destroy();
+    this.quality?.destroy();
+    clearTimeout(this.qualityTimer);
   }
 
   renderMissing(err) {
@@ -75,6 +81,7 @@ class JobPage {
     this.alert = h('p', { class: 'alert', hidden: true, role: 'alert' });
     this.progress = h('div', { class: 'card progress-card' });
     this.chartBox = h('div', { class: 'chart', 'data-points': '0' });
+    this.qualityBox = h('div', { class: 'quality' });
     this.samples = new SampleViewer();
     this.generatePanel = new GeneratePanel(this.id, isConditional(this.job.spec.model));
     this.checkpoints = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
@@ -89,7 +96,12 @@ class JobPage {
       h(
         'div',
         { class: 'grid two-one' },
-        h('section', { class: 'card' }, h('h2', {}, 'Losses'), this.chartBox),
+        h(
+          'div',
+          { class: 'stack' },
+          h('section', { class: 'card' }, h('h2', {}, 'Losses'), this.chartBox),
+          h('section', { class: 'card', id: 'quality' }, h('h2', {}, 'Sample quality'), this.qualityBox),
+        ),
         h('section', { class: 'card' }, h('h2', {}, 'Samples'), this.samples.element),
       ),
       h('section', { class: 'card' }, h('h2', {}, 'Generate'), this.generatePanel.element),
@@ -102,6 +114,7 @@ class JobPage {
     );
     this.series = new LossSeries(windowFor(this.job.spec.iterations), metricsOf(this.job.spec.model));
     this.chart = new LossChart(this.chartBox, this.series);
+    this.quality = new QualityChart(this.qualityBox);
     this.render();
   }
 
@@ -203,6 +216,7 @@ class JobPage {
       },
       sample: (s) => this.samples.add(s),
       checkpoint: loadCheckpoints,
+      quality: (p) => this.quality.add(p),
       status: () => this.refresh(),
       // The stream broke or ended: find out whether the job is over before letting EventSource reconnect.
       error: () => this.refresh(),
@@ -219,8 +233,8 @@ class JobPage {
     if (this.stopped) return;
     if (isTerminal(this.job.status)) {
       this.events?.close();
-      // The last metrics, samples and checkpoint may have been written after the last event we saw.
-      await Promise.all([this.loadHistory(), this.loadSamples(), this.loadCheckpoints()]);
+      // The last metrics, samples, checkpoint and score may have been written after the last event we saw.
+      await Promise.all([this.loadHistory(), this.loadSamples(), this.loadCheckpoints(), this.loadQuality()]);
     }
     this.render();
   }
@@ -267,6 +281,20 @@ class JobPage {
       if (!this.stopped) this.samples.setAll(samples);
     } catch (err) {
       this.showAlert(`Could not load the samples: ${err.message}`);
+    }
+  }
+
+  async loadQuality() {
+    clearTimeout(this.qualityTimer);
+    try {
+      const quality = await jobsApi.quality(this.id);
+      if (this.stopped) return;
+      this.quality.setAll(quality);
+      // The event stream ends with the job, but its checkpoints wait for a classifier still in training: look again.
+      const waiting = ['pending', 'training'].includes(quality.scorer?.state);
+      if (waiting && isTerminal(this.job.status)) this.qualityTimer = setTimeout(() => this.loadQuality(), QUALITY_POLL_MS);
+    } catch (err) {
+      this.showAlert(`Could not load the sample quality: ${err.message}`);
     }
   }
 

@@ -1,8 +1,10 @@
-// The jobs list: name, status, progress, it/s, ETA and latest losses, polled every few seconds while visible.
+// The jobs list: name, status, progress, it/s, ETA and latest losses, polled every few seconds while visible; tick
+// 2 to 8 jobs to compare them (#/compare?ids=...).
 import { jobsApi } from './api.js';
 import { h, replace } from './dom.js';
 import { fmtDuration, fmtFullTime, fmtRate, fmtTime, isTerminal } from './format.js';
 import { lossesLine, progressBar, statusBadge } from './widgets.js';
+import { MAX_COMPARED } from './compare-view.js';
 
 const REFRESH_MS = 2000;
 const PAGE = 50;
@@ -13,6 +15,22 @@ export function mountJobsList(view) {
   let status = '';
   let timer;
   let stopped = false;
+
+  /** The ticked jobs, in the order ticked (the compare view's order); kept across the list's refreshes. */
+  const picked = [];
+  const compare = h('button', { class: 'button primary', disabled: true, 'data-action': 'compare', onclick: () => (location.hash = `#/compare?ids=${picked.join(',')}`) }, 'Compare');
+  const showPicked = () => {
+    compare.disabled = picked.length < 2 || picked.length > MAX_COMPARED;
+    compare.textContent = picked.length ? `Compare ${picked.length}` : 'Compare';
+    compare.title = `Tick 2 to ${MAX_COMPARED} jobs to compare them`;
+  };
+  showPicked();
+  const toggle = (id, on) => {
+    const at = picked.indexOf(id);
+    if (on && at < 0) picked.push(id);
+    if (!on && at >= 0) picked.splice(at, 1);
+    showPicked();
+  };
 
   const filter = h(
     'select',
@@ -26,7 +44,7 @@ export function mountJobsList(view) {
 
   replace(
     view,
-    h('div', { class: 'page-head' }, h('h1', {}, 'Jobs'), h('div', { class: 'actions' }, filter)),
+    h('div', { class: 'page-head' }, h('h1', {}, 'Jobs'), h('div', { class: 'actions' }, filter, compare)),
     error,
     h(
       'div',
@@ -37,7 +55,7 @@ export function mountJobsList(view) {
         h(
           'thead',
           {},
-          h('tr', {}, ['Name', 'Status', 'Progress', 'it/s', 'ETA', 'Latest losses', 'Created'].map((c) => h('th', {}, c))),
+          h('tr', {}, h('th', { class: 'pick' }, h('span', { class: 'visually-hidden' }, 'Compare')), ['Name', 'Status', 'Progress', 'it/s', 'ETA', 'Latest losses', 'Created'].map((c) => h('th', {}, c))),
         ),
         tbody,
       ),
@@ -52,7 +70,7 @@ export function mountJobsList(view) {
       const { jobs, nextCursor } = await fetchJobs(status, wanted);
       if (stopped) return;
       error.hidden = true;
-      replace(tbody, jobs.map(jobRow));
+      replace(tbody, jobs.map((job) => jobRow(job, picked.includes(job.id), toggle)));
       message.hidden = jobs.length > 0;
       message.textContent = status ? `No ${status} jobs.` : 'No jobs yet. Start one with “New job”.';
       more.hidden = !nextCursor;
@@ -89,13 +107,18 @@ async function fetchJobs(status, wanted) {
   return { jobs, nextCursor: cursor };
 }
 
-function jobRow(job) {
+function jobRow(job, ticked, toggle) {
   const href = `#/jobs/${job.id}`;
   const running = job.status === 'running';
   const eta = isTerminal(job.status) ? '–' : fmtDuration(job.progress.etaSeconds);
   return h(
     'tr',
-    { 'data-job-id': job.id, onclick: (e) => e.target.closest('a') || (location.hash = href) },
+    { 'data-job-id': job.id, onclick: (e) => e.target.closest('a, .pick') || (location.hash = href) },
+    h(
+      'td',
+      { class: 'pick' },
+      h('input', { type: 'checkbox', checked: ticked, 'aria-label': `Compare ${job.name}`, onchange: (e) => toggle(job.id, e.target.checked) }),
+    ),
     h('td', { class: 'name' }, h('a', { href }, job.name), h('div', { class: 'sub mono' }, job.id.slice(0, 8))),
     h('td', {}, statusBadge(job.status)),
     h('td', { class: 'progress-cell' }, progressBar(job.progress, job.status)),

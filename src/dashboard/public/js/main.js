@@ -8,6 +8,7 @@ import { mountJob } from './job-view.js';
 import { mountLogin } from './login-view.js';
 import { mountJobsList } from './jobs-view.js';
 import { mountNewJob } from './new-job-view.js';
+import { compareIds, mountCompare } from './compare-view.js';
 
 const view = document.getElementById('view');
 const who = document.getElementById('who');
@@ -53,6 +54,8 @@ function route() {
   document.title = 'ganforge';
   if (job) {
     unmount = mountJob(view, job[1]);
+  } else if (compareIds(hash)) {
+    unmount = mountCompare(view, compareIds(hash));
   } else if (newJob) {
     nav = 'new';
     // #/new?dataset=ID: the form with that dataset chosen (the dataset page's "Train a job on it").

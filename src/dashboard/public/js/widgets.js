@@ -28,7 +28,8 @@ export function lossesLine(latest) {
   return h(
     'span',
     { class: 'losses' },
-    Object.keys(latest).map((name) => {
+    // `quality` sits beside the metrics in `latest`; it is not a loss.
+    Object.keys(latest).filter((name) => name !== 'quality').map((name) => {
       const m = metricMeta(name);
       return h('span', { title: m.label }, h('i', { class: `key ${m.key}` }), `${SHORT[name] ?? name} `, m.format(latest[name]));
     }),
