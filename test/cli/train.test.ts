@@ -88,7 +88,7 @@ test('a tiny run writes samples, checkpoints, metrics.csv, config.json and class
   const first = await runCli([...SMALL, '--iterations', '20', '--log-every', '5', '--out', out]);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.stderr, '');
-  assert.match(first.stdout, /^backend: wasm(\+openblas)? \(@tensorflow\/tfjs-backend-wasm\)$/m);
+  assert.match(first.stdout, new RegExp(`^backend: (wasm|${NATIVE_LABEL_SOURCE}) \\(@tensorflow/tfjs-backend-wasm\\)$`, 'm'));
   assert.match(first.stdout, /^dataset: mnist, 10000 images of 28x28x1, from /m);
   assert.match(first.stdout, /^config: .*iterations=20 batchSize=16 /m);
   const lines = logLines(first.stdout);
@@ -102,7 +102,7 @@ test('a tiny run writes samples, checkpoints, metrics.csv, config.json and class
   assert.deepEqual(await metricsRows(out), range(1, 20));
   const described = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
   assert.equal(described.config.iterations, 20);
-  assert.match(described.backend.name, /^wasm(\+openblas)?$/);
+  assert.match(described.backend.name, new RegExp(`^(wasm|${NATIVE_LABEL_SOURCE})$`));
   assert.equal(described.dataset.count, 10000);
 
   const second = await runCli([...SMALL, '--iterations', '30', '--log-every', '5', '--out', out, '--resume']);
