@@ -1,4 +1,4 @@
-# The CPU worker image: WebAssembly with the native kernels (wasm+openblas), Debian's Fashion-MNIST, and dist/worker/main.js run as `node`.
+# The CPU worker image: WebAssembly with the native kernels (wasm+onednn: products on oneDNN), Debian's Fashion-MNIST, and dist/worker/main.js run as `node`.
 # Build from the repository root: docker build -f docker/worker.Dockerfile -t ganforge/worker-cpu .
 
 FROM node:20.20.2-bookworm-slim AS build
