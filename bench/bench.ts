@@ -11,6 +11,7 @@ import { uninstallKernels } from '../src/gan/kernels/index.js';
 import { GanTrainer } from '../src/gan/trainer.js';
 import { MODEL_NAMES, trainConfig, type ModelName } from '../src/gan/train-config.js';
 import type { Dataset } from '../src/gan/datasets/dataset.js';
+import { TRAINING_NODE_FLAGS } from '../src/worker/node-flags.js';
 import { formatProfile, profileKernels, type KernelTime } from './kernel-profile.js';
 
 /*
@@ -20,7 +21,7 @@ import { formatProfile, profileKernels, type KernelTime } from './kernel-profile
 
 /** Bench backends: the kernel providers of the wasm backend (src/gan/kernels/), tfjs' other backends, PyTorch. */
 const TFJS_BACKENDS: Record<string, { preference: BackendPreference; blasThreads?: number; tfjsKernelsOnly?: boolean; about: string }> = {
-  native: { preference: 'wasm', about: 'wasm + native kernels (OpenBLAS), 1 BLAS thread: the default worker' },
+  native: { preference: 'wasm', about: 'wasm + native kernels (oneDNN or OpenBLAS products), 1 BLAS thread: the default worker' },
   'native-2t': { preference: 'wasm', blasThreads: 2, about: 'the same with GANFORGE_BLAS_THREADS=2' },
   wasm: { preference: 'wasm-plain', about: 'wasm + our JS kernels (GANFORGE_BACKEND=wasm-plain)' },
   'wasm-unfixed': { preference: 'wasm-plain', tfjsKernelsOnly: true, about: "tfjs-backend-wasm's own kernels" },
@@ -160,7 +161,7 @@ async function runChild(opts: Options, spec: string): Promise<void> {
 
 function runTfjs(opts: Options, backend: string, model: ModelName): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const args = ['--import', 'tsx', script, '--child', `${backend}:${model}`, '--iterations', String(opts.iterations), '--warmup', String(opts.warmup), '--max-seconds', String(opts.maxSeconds)];
+  const args = [...TRAINING_NODE_FLAGS, '--import', 'tsx', script, '--child', `${backend}:${model}`, '--iterations', String(opts.iterations), '--warmup', String(opts.warmup), '--max-seconds', String(opts.maxSeconds)];
   if (opts.profile) args.push('--profile');
   const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 900_000 });
   const last = run.stdout?.trim().split('\n').at(-1) ?? '';

@@ -84,4 +84,5 @@ USER node
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "dist/worker/healthcheck.js"]
 # node handles SIGTERM itself: it finishes the iteration, checkpoints and hands the job back (see stop_grace_period).
-CMD ["node", "dist/worker/main.js"]
+# --max-semi-space-size: see src/worker/node-flags.ts
+CMD ["node", "--max-semi-space-size=2", "dist/worker/main.js"]

@@ -1,4 +1,4 @@
-# The CPU worker image: WebAssembly with the native kernels (wasm+openblas), Debian's Fashion-MNIST, and dist/worker/main.js run as `node`.
+# The CPU worker image: WebAssembly with the native kernels (wasm+onednn: products on oneDNN), Debian's Fashion-MNIST, and dist/worker/main.js run as `node`.
 # Build from the repository root: docker build -f docker/worker.Dockerfile -t ganforge/worker-cpu .
 
 FROM node:20.20.2-bookworm-slim AS build
@@ -33,4 +33,5 @@ USER node
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["node", "dist/worker/healthcheck.js"]
 # node handles SIGTERM itself: it finishes the iteration, checkpoints and hands the job back (see stop_grace_period).
-CMD ["node", "dist/worker/main.js"]
+# --max-semi-space-size: see src/worker/node-flags.ts
+CMD ["node", "--max-semi-space-size=2", "dist/worker/main.js"]

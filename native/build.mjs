@@ -40,4 +40,4 @@ if (run.status !== 0) {
   console.log(`native kernels failed to build (node-gyp exit ${run.status}); training uses plain WebAssembly`);
   process.exit(0);
 }
-console.log(`native kernels built: build/Release/ganforge_kernels.node (wasm+openblas, products on ${onednn ? 'oneDNN' : 'OpenBLAS'})`);
+console.log(`native kernels built: build/Release/ganforge_kernels.node (${onednn ? 'wasm+onednn: products on oneDNN' : 'wasm+openblas: products on OpenBLAS'})`);

@@ -9,6 +9,8 @@
 #ifdef GANFORGE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 extern "C" void omp_set_num_threads(int);
+extern "C" void omp_set_dynamic(int);
+extern "C" int omp_get_max_threads(void);
 #endif
 
 #include <algorithm>
@@ -590,15 +592,34 @@ Napi::Value ResizeNearest(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Both libraries split a product the same way for the same thread count, so N threads are deterministic run to run
+// (not across counts). OpenMP may otherwise shrink a team when OMP_DYNAMIC is set: pinned, so N means N.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(Int(info, 0));
 #ifdef GANFORGE_ONEDNN
+  omp_set_dynamic(0);
   omp_set_num_threads(Int(info, 0));
 #endif
   return info.Env().Undefined();
 }
 
-Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), openblas_get_num_threads()); }
+// OpenBLAS' threads; with oneDNN, the fewer of its and OpenMP's (they are set together).
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+#ifdef GANFORGE_ONEDNN
+  return Napi::Number::New(info.Env(), std::min(openblas_get_num_threads(), omp_get_max_threads()));
+#else
+  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+#endif
+}
+
+// The library whose sgemm does the products (and so the convolutions): the provider's name in the backend label.
+Napi::Value GemmLibrary(const Napi::CallbackInfo& info) {
+#ifdef GANFORGE_ONEDNN
+  return Napi::String::New(info.Env(), "onednn");
+#else
+  return Napi::String::New(info.Env(), "openblas");
+#endif
+}
 
 Napi::Value Config(const Napi::CallbackInfo& info) {
 #ifdef GANFORGE_ONEDNN
@@ -630,6 +651,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("config", Napi::Function::New(env, Config));
+  exports.Set("gemmLibrary", Napi::Function::New(env, GemmLibrary));
   return exports;
 }
 

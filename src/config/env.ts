@@ -90,7 +90,7 @@ export const FASHION_MNIST_DEFAULT_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** What every process that trains reads: the worker and the command-line trainer. */
 const engineVars = {
-  /** 'wasm' uses the native kernels (wasm+openblas) when built; 'wasm-plain' never does. */
+  /** 'wasm' uses the native kernels (wasm+onednn or wasm+openblas) when built; 'wasm-plain' never does. */
   GANFORGE_BACKEND: z.enum(['auto', ...BACKENDS]).default('auto'),
   /** BLAS threads per worker for the native kernels: 1 (default) suits one worker per core. */
   GANFORGE_BLAS_THREADS: z.coerce.number().int().min(1).max(256).default(1),

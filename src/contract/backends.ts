@@ -9,7 +9,7 @@ export type BackendPreference = BackendName | 'auto';
 
 /**
  * The --backend value that loads again what a job's backend label names (the engine's label: the tfjs backend plus
- * its native kernel providers, e.g. 'wasm+openblas'), or undefined for a label it does not know. A plain 'wasm' label
+ * its native kernel providers, e.g. 'wasm+onednn'), or undefined for a label it does not know. A plain 'wasm' label
  * means our JS kernels only: 'wasm-plain' (where the native kernels exist, 'wasm' would take them).
  */
 export function backendFlagOf(label: string): BackendName | undefined {

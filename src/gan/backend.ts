@@ -1,7 +1,7 @@
 // Chooses the TensorFlow.js backend once at start-up: native (GPU, then CPU) when loadable, else WebAssembly, else plain JS.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { configureNativeKernels, installKernels, nativeBlasThreads, type InstalledKernels } from './kernels/index.js';
+import { backendLabel, configureNativeKernels, installKernels, nativeBlasThreads, type InstalledKernels } from './kernels/index.js';
 
 import { BACKENDS, type BackendPreference } from '../contract/backends.js';
 
@@ -15,7 +15,7 @@ export interface BackendOptions {
 export interface BackendInfo {
   /** The name tf.getBackend() reports ('tensorflow', 'wasm' or 'cpu'). */
   name: string;
-  /** What jobs and GET /workers report: the name plus a native kernel provider, e.g. 'wasm+openblas'. */
+  /** What jobs and GET /workers report: the name plus a native kernel provider, e.g. 'wasm+onednn' or 'wasm+openblas'. */
   label: string;
   /** Which package provided it, e.g. '@tensorflow/tfjs-node-gpu'. */
   provider: string;
@@ -53,11 +53,9 @@ const attempts: Record<(typeof BACKENDS)[number], { provider: string; load: () =
   cpu: { provider: '@tensorflow/tfjs (JS)', load: () => tf.setBackend('cpu') },
 };
 
-/** The label's suffix: the providers other than our always-present JS kernels. */
+/** The backend's name, plus the kernel providers other than our always-present JS kernels (see backendLabel). */
 function labelOf(name: string): string {
-  if (kernels?.backendName !== name) return name;
-  const native = kernels.providers.filter((p) => p !== 'js');
-  return [name, ...native].join('+');
+  return kernels?.backendName === name ? backendLabel(name, kernels.providers) : name;
 }
 
 /**

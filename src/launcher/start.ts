@@ -5,6 +5,7 @@ import { freePort } from './free-port.js';
 import { maskPassword } from './mask-password.js';
 import { ManagedChild, describeExit, type ChildExit } from './managed-child.js';
 import { findExecutable, startPrivateRedis } from './private-redis.js';
+import { TRAINING_NODE_FLAGS } from '../worker/node-flags.js';
 
 /** A worker finishes its iteration, checkpoints and hands its job back on SIGTERM; as in docker-compose.yml. */
 const WORKER_GRACE_MS = 60_000;
@@ -117,10 +118,10 @@ async function main(): Promise<number> {
 
     const port = env.PORT || (await freePort(env.HOST));
     const shared = { REDIS_URL: redisUrl, GANFORGE_DATA_DIR: dataDir, HOST: env.HOST, PORT: String(port) };
-    const spawnNode = (name: string, entry: string) =>
-      started(new ManagedChild(name, process.execPath, [...childExecArgv, entry], childOptions(shared)));
+    const spawnNode = (name: string, entry: string, flags: readonly string[] = []) =>
+      started(new ManagedChild(name, process.execPath, [...flags, ...childExecArgv, entry], childOptions(shared)));
     api = spawnNode('api', entryPoint('api/server'));
-    for (const name of workerNames) workers.push(spawnNode(name, entryPoint('worker/main')));
+    for (const name of workerNames) workers.push(spawnNode(name, entryPoint('worker/main'), TRAINING_NODE_FLAGS));
 
     const base = `http://${reachableHost(env.HOST)}:${port}`;
     if (!(await waitForReady(`${base}/readyz`, () => stopReason !== undefined))) return;

@@ -9,6 +9,7 @@ import { cleanup, connect, uniquePrefix } from '../helpers/redis.js';
 import { runGanforge, type CliRun } from '../helpers/ganforge-cli.js';
 import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { parseTrainArgs } from '../../src/cli/train-args.js';
+import { NATIVE_LABEL_SOURCE } from '../helpers/native-label.js';
 
 const prefix = uniquePrefix('cli');
 const redis = connect();
@@ -118,8 +119,8 @@ test('checkpoint: a run directory the trainer resumes, the exact command to do s
     `  ${dir}/metrics.csv`,
     'continue the job with (raise --iterations to train past its end):',
   ]);
-  // The backend as the trainer's --backend takes it: 'wasm' for wasm+openblas, 'wasm-plain' for our JS kernels only.
-  assert.match(lines[6]!, /^\(it trained on the (wasm\+openblas backend; add --backend wasm|wasm backend; add --backend wasm-plain) to continue it bit for bit\)$/);
+  // The backend as the trainer's --backend takes it: 'wasm' for the native kernels' label, 'wasm-plain' for our JS kernels only.
+  assert.match(lines[6]!, new RegExp(`^\\(it trained on the (${NATIVE_LABEL_SOURCE} backend; add --backend wasm|wasm backend; add --backend wasm-plain) to continue it bit for bit\\)$`));
 
   // The command quotes DIR for the shell and carries the job's whole spec: parsed, it is the job's config.
   const command = lines[5]!.trim();

@@ -6,6 +6,7 @@ import { parseTrainArgs } from '../../src/cli/train-args.js';
 
 test('backendFlagOf: every label the engine reports maps to a --backend value the trainer accepts', () => {
   const cases: [string, string | undefined][] = [
+    ['wasm+onednn', 'wasm'],
     ['wasm+openblas', 'wasm'],
     ['wasm', 'wasm-plain'],
     ['tensorflow', 'tensorflow'],

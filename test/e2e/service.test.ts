@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { connect, cleanup, uniquePrefix } from '../helpers/redis.js';
 import { freePort, startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { connect as sse } from '../helpers/sse.js';
+import { NATIVE_LABEL_SOURCE } from '../helpers/native-label.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -87,7 +88,7 @@ test('a job from POST to trained generator: SSE to the end, metrics, CSV, sample
   const job = (await http('GET', `/jobs/${id}`)).json;
   assert.equal(job.status, 'completed');
   assert.deepEqual(job.progress.iteration, 60);
-  assert.match(job.backend, /^wasm(\+openblas)?$/);
+  assert.match(job.backend, new RegExp(`^(wasm|${NATIVE_LABEL_SOURCE})$`));
   assert.equal(job.dataset.name, 'mnist');
   assert.equal(job.spec.learningRate, 0.0002);
   assert.ok(job.latest && Number.isFinite(job.latest.dLoss));

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { NATIVE_LABEL } from '../helpers/native-label.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -54,12 +55,13 @@ test('wasm-plain is WebAssembly with our JS kernels only, labelled plain wasm', 
 
 test('wasm takes the native kernels when built, and names them in the label; else says what is missing', () => {
   const info = choose('wasm') as ReturnType<typeof choose> & { label: string };
-  const missing = info.skipped.find((s) => s.backend === 'wasm+openblas');
+  const missing = info.skipped.find((s) => s.backend === 'wasm+native');
   if (missing) {
     assert.equal(info.label, 'wasm');
     assert.match(missing.reason, /apt-get install .*libopenblas/);
   } else {
-    assert.equal(info.label, 'wasm+openblas');
+    assert.equal(info.label, NATIVE_LABEL);
+    assert.match(info.label, /^wasm\+(onednn|openblas)$/);
   }
 });
 
@@ -74,6 +76,6 @@ test('GANFORGE_BLAS_THREADS is parsed once with the environment and sets the nat
     process.stdout.write('\\n' + JSON.stringify({ label: info.label, threads: nativeAddon()?.threads() ?? null }));`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const { label, threads } = JSON.parse(out.trim().split('\n').at(-1)!) as { label: string; threads: number | null };
-  if (label === 'wasm+openblas') assert.equal(threads, 2);
+  if (label === NATIVE_LABEL) assert.equal(threads, 2);
   else assert.equal(threads, null);
 });

@@ -7,6 +7,7 @@ import { body, startTestApp } from '../api/test-app.js';
 import type { WorkerGpu, WorkerHeartbeat } from '../../src/jobs/worker-registry.js';
 import { gpuKeys } from '../../src/worker/gpu-lease.js';
 import { FAKE_GPUS, fakeNvidiaSmi } from './fake-nvidia-smi.js';
+import { NATIVE_LABEL_SOURCE } from '../helpers/native-label.js';
 
 const prefix = uniquePrefix('gpu-workers');
 const keys = gpuKeys(prefix);
@@ -48,7 +49,7 @@ async function startWorker(procs: Proc[]) {
   assert.ok(choice, p.output().slice(-3000));
   assert.equal(choice.cudaVisibleDevices, choice.gpu!.uuid, 'CUDA_VISIBLE_DEVICES is set to the UUID of its GPU');
   // wasm, with the native kernels when they are built (CI builds them).
-  assert.ok(lines.some((l) => /^backend wasm(\+openblas)? \(@tensorflow\/tfjs-backend-wasm\)$/.test(l.msg)), p.output().slice(-3000));
+  assert.ok(lines.some((l) => new RegExp(`^backend (wasm|${NATIVE_LABEL_SOURCE}) \\(@tensorflow/tfjs-backend-wasm\\)$`).test(l.msg)), p.output().slice(-3000));
   const id = lines.find((l) => l.workerId)!.workerId!;
   return { p, id, choice, gpu: choice.gpu!, shared: choice.level === 40 };
 }

@@ -9,6 +9,7 @@ import { body, startTestApp } from '../api/test-app.js';
 import { ClusterStats } from '../../src/jobs/cluster-stats.js';
 import { WorkerRegistry, type WorkerHeartbeat } from '../../src/jobs/worker-registry.js';
 import { Heartbeat } from '../../src/worker/heartbeat.js';
+import { NATIVE_LABEL_SOURCE } from '../helpers/native-label.js';
 
 const prefix = uniquePrefix('heartbeat');
 const redis = connect();
@@ -57,7 +58,7 @@ test('GET /workers lists two real workers with backend wasm; one that gets SIGTE
     }, 90_000, 'two workers in GET /workers');
     assert.deepEqual(both.map((w) => w.pid).sort(), workers.map((w) => w.child.pid).sort());
     for (const w of both) {
-      assert.match(w.backend.name, /^wasm(\+openblas)?$/, 'the backend with its kernel provider');
+      assert.match(w.backend.name, new RegExp(`^(wasm|${NATIVE_LABEL_SOURCE})$`), 'the backend with its kernel provider');
       assert.equal(w.backend.provider, '@tensorflow/tfjs-backend-wasm');
       assert.equal(w.hostname, os.hostname());
       assert.equal(w.job, null);

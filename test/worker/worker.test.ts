@@ -15,6 +15,7 @@ import { ArtifactIndex } from '../../src/jobs/artifact-index.js';
 import { FsArtifactStore } from '../../src/storage/fs-artifact-store.js';
 import { createTrainQueue } from '../../src/jobs/train-queue.js';
 import { metricNames } from '../../src/contract/job.js';
+import { NATIVE_LABEL, NATIVE_LABEL_SOURCE } from '../helpers/native-label.js';
 
 const prefix = uniquePrefix('worker');
 const redis = connect();
@@ -38,7 +39,7 @@ test('a worker trains a job: 60 metric points, 3 samples, the newest 2 of 3 chec
     const done = await jobEnded(jobs, id);
     assert.equal(done.status, 'completed', done.error ?? '');
     assert.equal(done.iteration, 60);
-    assert.match(done.backend ?? '', /^wasm(\+openblas)?$/, 'the provider label: wasm+openblas when the native kernels are built');
+    assert.match(done.backend ?? '', new RegExp(`^(wasm|${NATIVE_LABEL_SOURCE})$`), `the provider label: ${NATIVE_LABEL} when the native kernels are built`);
     assert.equal(done.dataset?.name, 'mnist');
 
     const { points } = await new MetricsStore(redis, prefix).read(id, metricNames('gan'), done.iteration, { since: 0, limit: 1000, every: 1 });

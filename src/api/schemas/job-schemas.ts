@@ -86,7 +86,7 @@ export const jobResourceSchema = z
     finishedAt: isoDate.nullable(),
     error: z.string().nullable(),
     cancelRequested: z.boolean().describe('A cancel was asked for; the worker stops the run at its next check'),
-    backend: z.string().nullable().describe("TensorFlow.js backend the worker trains on, with its native kernel provider, e.g. 'wasm+openblas'"),
+    backend: z.string().nullable().describe("TensorFlow.js backend the worker trains on, with its native kernel provider, e.g. 'wasm+onednn' (products on oneDNN) or 'wasm+openblas'"),
     dataset: z.object({ name: z.string(), source: z.string(), count: z.number().int() }).nullable(),
     links: z.object({
       self: z.string(),

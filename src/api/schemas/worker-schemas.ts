@@ -9,7 +9,7 @@ export const workerSchema = z
     hostname: z.string(),
     pid: z.number().int(),
     backend: z.object({
-      name: z.string().describe("TensorFlow.js backend with its native kernel provider, if any: 'tensorflow', 'wasm+openblas', 'wasm' or 'cpu'"),
+      name: z.string().describe("TensorFlow.js backend with its native kernel provider, if any: 'tensorflow', 'wasm+onednn', 'wasm+openblas', 'wasm' or 'cpu'"),
       provider: z.string().describe('The package that provides it, e.g. @tensorflow/tfjs-node-gpu'),
     }),
     gpu: z

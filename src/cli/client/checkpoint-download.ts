@@ -53,7 +53,7 @@ export async function checkpoint(api: ApiClient, cmd: Extract<Command, { name: '
   // Absolute: npm runs the script in the package's root, whatever the directory it is typed in.
   out(`  ${resumeCommand(path.resolve(cmd.out), job.spec)}`);
   if (job.backend) {
-    // The job reports a label (e.g. 'wasm+openblas'); the trainer's flag takes a backend name (e.g. 'wasm').
+    // The job reports a label (e.g. 'wasm+onednn'); the trainer's flag takes a backend name (e.g. 'wasm').
     const flag = backendFlagOf(job.backend);
     out(`(it trained on the ${job.backend} backend; ${flag ? `add --backend ${flag}` : 'on the same backend'} to continue it bit for bit)`);
   }

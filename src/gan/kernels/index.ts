@@ -23,12 +23,26 @@ export function nativeBlasThreads(): number | undefined {
   return installed?.providers.includes(nativeProvider.name) ? nativeAddon()?.threads() : undefined;
 }
 
+/**
+ * The backend label of `backendName` with these providers in use: the backend, then what each provider but our JS
+ * kernels (always there) shows, e.g. 'wasm+onednn' (products on oneDNN's sgemm), 'wasm+openblas', plain 'wasm'.
+ */
+export function backendLabel(backendName: string, providers: readonly string[]): string {
+  const shown = kernelProviders.filter((p) => p.backendName === backendName && p.name !== 'js' && providers.includes(p.name));
+  return [backendName, ...shown.map((p) => p.label?.() ?? p.name)].join('+');
+}
+
+/** The label a wasm worker reports when the native kernels are in use (what tests compare against). */
+export function nativeBackendLabel(): string {
+  return backendLabel('wasm', [nativeProvider.name]);
+}
+
 /** Highest priority first. tfjs' own kernels are the implicit last entry. */
 export const kernelProviders: readonly KernelProvider[] = [nativeProvider, jsProvider];
 
 export interface InstalledKernels {
   backendName: string;
-  /** Names of the providers in use, highest first (e.g. ['openblas', 'js']). */
+  /** Names of the providers in use, highest first (e.g. ['native', 'js']). */
   providers: string[];
   /** Providers left out because they cannot run here, with the reason. */
   unavailable: { provider: string; reason: string }[];

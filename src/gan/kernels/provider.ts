@@ -8,8 +8,10 @@ export interface KernelOverride {
 }
 
 export interface KernelProvider {
-  /** Short name, shown in the backend label (e.g. 'openblas' in 'wasm+openblas'). */
+  /** Short name, to choose providers by (e.g. 'native', 'js'). */
   name: string;
+  /** What the backend label shows for it (e.g. 'onednn' in 'wasm+onednn'); its name when absent. */
+  label?(): string;
   /** The tfjs backend whose kernels it replaces. */
   backendName: string;
   /** Why it cannot run on this machine (what is missing and how to get it), or undefined when it can. */

@@ -41,12 +41,12 @@ function train(): number[] {
   });
 }
 
-test('the same conv model trains to the same losses on the CPU backend, wasm (JS kernels) and wasm+openblas', async () => {
+test('the same conv model trains to the same losses on the CPU backend, wasm (JS kernels) and wasm with the native kernels', async () => {
   await initBackend('wasm');
   await tf.setBackend('cpu');
   const reference = train();
   await tf.setBackend('wasm');
-  const providers: string[][] = nativeAddonError() ? [['js']] : [['js'], ['openblas', 'js']];
+  const providers: string[][] = nativeAddonError() ? [['js']] : [['js'], ['native', 'js']];
   try {
     for (const p of providers) {
       installKernels('wasm', { providers: p });

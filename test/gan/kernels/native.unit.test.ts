@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { initBackend } from '../../../src/gan/backend.js';
-import { installKernels, uninstallKernels, withoutInputGradient } from '../../../src/gan/kernels/index.js';
-import { nativeAddonError } from '../../../src/gan/kernels/native/addon.js';
+import { configureNativeKernels, installKernels, nativeBackendLabel, uninstallKernels, withoutInputGradient } from '../../../src/gan/kernels/index.js';
+import { nativeAddon, nativeAddonError } from '../../../src/gan/kernels/native/addon.js';
+import { nativeProvider } from '../../../src/gan/kernels/native/index.js';
 import { GanTrainer } from '../../../src/gan/trainer.js';
 import { trainConfig } from '../../../src/gan/train-config.js';
 import { syntheticDataset } from '../../helpers/synthetic-dataset.js';
@@ -16,7 +17,7 @@ import { assertClose } from './assert-close.js';
  * of values in [-1, 1] in different orders (sgemm's blocking against XNNPACK's or tfjs' loops).
  */
 const TOLERANCE = 1e-5;
-const NATIVE = { providers: ['openblas'] };
+const NATIVE = { providers: ['native'] };
 
 // Without the addon built there is nothing to compare (npm run build says why; CI builds it).
 const notBuilt = nativeAddonError()?.startsWith('native kernels not built') ? nativeAddonError() : undefined;
@@ -71,10 +72,14 @@ async function convParity(inChannels: fc.Arbitrary<number>, outChannels: fc.Arbi
   );
 }
 
-describe('native kernels (openblas)', { skip: notBuilt }, () => {
+describe('native kernels', { skip: notBuilt }, () => {
   before(async () => {
     const info = await initBackend('wasm');
-    assert.equal(info.label, 'wasm+openblas', JSON.stringify(info.skipped));
+    // Named by the library of its products: oneDNN's sgemm when the addon was built with libdnnl-dev.
+    assert.equal(info.label, `wasm+${nativeAddon()!.gemmLibrary()}`, JSON.stringify(info.skipped));
+    assert.match(info.label, /^wasm\+(onednn|openblas)$/);
+    assert.equal(info.label, nativeBackendLabel());
+    assert.equal(nativeAddon()!.config().includes('oneDNN'), info.label === 'wasm+onednn');
     installKernels('wasm', NATIVE);
   });
 
@@ -228,6 +233,65 @@ describe('native kernels (openblas)', { skip: notBuilt }, () => {
       }
     };
     assert.deepEqual(run(true), run(false));
+  });
+
+  it('Dropout and the Sum/Mean gradients give tfjs\' results bit for bit without a JS array per call', () => {
+    // The provider's install() puts them in place; `without` leaves every kernel to the ones below, so only they differ.
+    const nativeKernelNames = nativeProvider.kernels.map((k) => k.kernelName);
+    const run = (providers: string[], without: string[]) => {
+      installKernels('wasm', { providers, without });
+      const x = tf.randomUniform([2, 5, 6, 3], -1, 1, 'float32', 3);
+      const engine = tf.engine() as unknown as { makeTensor: (...args: unknown[]) => tf.Tensor };
+      const makeTensor = engine.makeTensor;
+      let jsArrays = 0;
+      engine.makeTensor = (...args: unknown[]) => {
+        if ((args[0] as ArrayBufferView | undefined)?.byteLength === 4 * 2 * 5 * 6 * 3) jsArrays++;
+        return makeTensor.apply(engine, args);
+      };
+      try {
+        return tf.tidy(() => {
+          const layer = tf.layers.dropout({ rate: 0.25, seed: 7 });
+          const dropped = (a: tf.Tensor) => layer.apply(a, { training: true }) as tf.Tensor;
+          const f = (a: tf.Tensor) => tf.add(tf.sum(tf.mean(tf.mul(dropped(a), a), [0, 1, 2])), tf.mean(tf.sum(tf.sin(a), [1, 3])));
+          const out = [dropped(x), tf.grad(f)(x)].map((t) => Array.from(t.dataSync()));
+          return { out, jsArrays };
+        });
+      } finally {
+        engine.makeTensor = makeTensor;
+        x.dispose();
+      }
+    };
+    try {
+      const tfjs = run(['js'], []);
+      const heap = run(['native', 'js'], nativeKernelNames);
+      assert.deepEqual(heap.out, tfjs.out);
+      assert.ok(tfjs.out[0]!.some((v) => v === 0) && tfjs.out[0]!.some((v) => v !== 0), 'the mask drops some values and keeps others');
+      assert.ok(tfjs.jsArrays > 0, 'tfjs makes JS arrays of the input size');
+      assert.equal(heap.jsArrays, 0);
+    } finally {
+      installKernels('wasm', NATIVE);
+    }
+  });
+
+  it('with 2 BLAS threads (GANFORGE_BLAS_THREADS=2) gan and dcgan train bit-identically run to run', async () => {
+    // The threaded sgemm (oneDNN's or OpenBLAS') splits each product the same way for the same thread count.
+    configureNativeKernels({ blasThreads: 2 });
+    installKernels('wasm');
+    const train = async (model: 'gan' | 'dcgan') => {
+      const t = await GanTrainer.create({ config: trainConfig({ model, batchSize: 32, seed: 12 }), dataset: syntheticDataset() });
+      const losses = Array.from({ length: 3 }, () => t.step());
+      const weights = [...t.generator.getWeights(), ...t.discriminator.getWeights()].map((w) => Array.from(w.dataSync()));
+      t.dispose();
+      return { losses, weights };
+    };
+    try {
+      assert.equal(nativeAddon()!.threads(), 2);
+      for (const model of ['gan', 'dcgan'] as const) assert.deepEqual(await train(model), await train(model), model);
+    } finally {
+      configureNativeKernels({ blasThreads: 1 });
+      installKernels('wasm', NATIVE);
+    }
+    assert.equal(nativeAddon()!.threads(), 1);
   });
 
   it('training is bit-identical run to run with the same seed (losses and weights)', async () => {

@@ -38,6 +38,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   threads(): number;
   config(): string;
+  /** Whose sgemm does the products: 'onednn' when built with libdnnl-dev, else 'openblas'. */
+  gemmLibrary(): 'onednn' | 'openblas';
 }
 
 /** Where node-gyp puts the addon: build/Release under the package root (four levels up from src/ or dist/). */

@@ -1,8 +1,10 @@
-// The native provider 'openblas': the addon's kernels for the tfjs WebAssembly backend, computing on the wasm heap.
+// The native provider: the addon's kernels for the tfjs WebAssembly backend, computing on the wasm heap, labelled by its sgemm's library.
 import type { KernelProvider } from '../provider.js';
 import { nativeAddon, nativeAddonError, type NativeAddon } from './addon.js';
 import { installFusedAdam, nativeAdamKernel } from './adam.js';
 import { nativeConvKernels } from './conv.js';
+import { installHeapDropout } from './dropout.js';
+import { installHeapGradients } from './gradients.js';
 import { nativeElementwiseKernels } from './elementwise.js';
 import { nativeMatMulKernels } from './matmul.js';
 import { nativeResizeKernels } from './resize.js';
@@ -13,7 +15,9 @@ function kernelsOf(addon: NativeAddon | undefined): KernelProvider['kernels'] {
 }
 
 export const nativeProvider: KernelProvider = {
-  name: 'openblas',
+  name: 'native',
+  // 'onednn' or 'openblas': the library of the products and convolutions, nearly all of the work.
+  label: () => nativeAddon()?.gemmLibrary() ?? 'native',
   backendName: 'wasm',
   unavailable: nativeAddonError,
   get kernels() {
@@ -22,7 +26,8 @@ export const nativeProvider: KernelProvider = {
   install: () => {
     const addon = nativeAddon()!;
     addon.setThreads(blasThreads);
-    return installFusedAdam('wasm', addon);
+    const undo = [installFusedAdam('wasm', addon), installHeapDropout('wasm'), installHeapGradients()];
+    return () => undo.forEach((u) => u());
   },
 };
 
