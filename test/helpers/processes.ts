@@ -12,10 +12,14 @@ export interface Proc {
   waitFor: (re: RegExp, timeoutMs?: number) => Promise<string>;
 }
 
+/**
+ * Sample-quality scoring is off unless a test turns it on (GANFORGE_QUALITY_SAMPLES): otherwise every worker test would
+ * train a classifier beside its job. test/worker/quality.test.ts checks that scoring leaves training bit for bit as it is.
+ */
 export function startProcess(entry: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', GANFORGE_QUALITY_SAMPLES: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
