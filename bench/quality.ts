@@ -13,7 +13,9 @@ const USAGE = `usage: npm run quality -- [options]
   --epochs N            classifier epochs (default GANFORGE_QUALITY_EPOCHS)
   --samples N           images per score (default GANFORGE_QUALITY_SAMPLES)
   --model NAME          the untrained generator scored (default gan)
-  --overhead            also time one scoring against 1000 training iterations at batch 32 and 128`;
+  --overhead            also time one scoring against 1000 training iterations at batch 32 and 128
+  --iterations N        also train the model N iterations (seed 0) and score it every --every (default 1000)
+  --batch-size N        batch size of that run (default 128)`;
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,9 @@ const { values } = parseArgs({
     samples: { type: 'string' },
     model: { type: 'string', default: 'gan' },
     overhead: { type: 'boolean', default: false },
+    iterations: { type: 'string', default: '0' },
+    every: { type: 'string', default: '1000' },
+    'batch-size': { type: 'string', default: '128' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -79,5 +84,22 @@ if (values.overhead) {
     );
     t.dispose();
   }
+}
+const iterations = Number(values.iterations);
+if (iterations > 0) {
+  const every = Number(values.every);
+  const t = await trainer({ seed: 0, batchSize: Number(values['batch-size']), iterations, checkpointInterval: every, sampleInterval: iterations });
+  const started = performance.now();
+  let scoring = 0;
+  await t.run({
+    onCheckpoint: async ({ iteration }) => {
+      const s = await scorer.score(t.generator, samples);
+      scoring += s.seconds;
+      console.log(`${values.model} batch ${values['batch-size']} iteration ${iteration}: FD ${fmt(s.fd)}, IS ${fmt(s.is)}${s.labelAccuracy === null ? '' : `, label accuracy ${fmt(s.labelAccuracy * 100)}%`}`);
+    },
+  });
+  const total = (performance.now() - started) / 1000;
+  console.log(`${iterations} iterations in ${total.toFixed(0)} s, of which scoring ${scoring.toFixed(1)} s (${((scoring / (total - scoring)) * 100).toFixed(1)}% of training)`);
+  t.dispose();
 }
 scorer.dispose();

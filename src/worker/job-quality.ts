@@ -32,9 +32,12 @@ export class JobQuality {
       reason: null,
       updatedAt: new Date().toISOString(),
     };
-    if (await deps.quality.claimScorer(pending)) {
+    // Queued by the first job to claim it; a pending one is queued again (a no-op while it is queued, and a scorer
+    // whose queue entry was lost gets one).
+    const claimed = await deps.quality.claimScorer(pending);
+    if (claimed || (await deps.quality.scorer(hash))?.state === 'pending') {
       await enqueueQuality(deps.queue, { kind: 'classifier', dataset: datasetRef, datasetHash: hash });
-      deps.log.info({ jobId, datasetHash: hash }, 'scorer queued for training');
+      if (claimed) deps.log.info({ jobId, datasetHash: hash }, 'scorer queued for training');
     }
     return new JobQuality(deps, jobId, hash);
   }
