@@ -5,7 +5,7 @@ import { isLabelled } from '../datasets/dataset.js';
 import { FEATURE_DIM, QUALITY_STREAM, buildFeatureNet, forwardBatches, permutation, trainFeatureNet } from './feature-net.js';
 import { featureStats, frechetDistance } from './frechet.js';
 import { argmaxRows, inceptionScore } from './inception-score.js';
-import { SCORER_FORMAT, Scorer } from './scorer.js';
+import { SCORER_FORMAT, Scorer, type ScorerMeta } from './scorer.js';
 import { ScorerUnavailableError } from './scorer-unavailable-error.js';
 import type { ScorerKind } from '../../contract/quality.js';
 
@@ -84,8 +84,18 @@ export async function trainScorer(dataset: Dataset, datasetHash: string, opts: S
       is: kind === 'classifier' ? inceptionScore(real.probs.subarray(0, n * classes), classes) : null,
       n,
     };
-    const meta = { format: SCORER_FORMAT, kind, datasetHash, imageShape, classes, seed, epochs: kind === 'classifier' ? opts.epochs : 0, heldOutAccuracy, reference } as const;
-    return new Scorer({ ...meta, imageShape }, net, heldOut, real.features);
+    const meta: ScorerMeta = {
+      format: SCORER_FORMAT,
+      kind,
+      datasetHash,
+      imageShape,
+      classes,
+      seed,
+      epochs: kind === 'classifier' ? opts.epochs : 0,
+      heldOutAccuracy,
+      reference,
+    };
+    return new Scorer(meta, net, heldOut, real.features);
   } catch (err) {
     net.dispose();
     throw err;
