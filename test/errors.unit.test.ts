@@ -10,6 +10,7 @@ import * as api from '../src/api/services/errors.js';
 import { ConfigError } from '../src/config/env.js';
 import { InvalidCheckpointError } from '../src/gan/checkpoint-files.js';
 import { DatasetError, IdxFormatError } from '../src/gan/datasets/index.js';
+import { ScorerUnavailableError } from '../src/gan/quality/scorer-unavailable-error.js';
 import { TrainingDivergedError } from '../src/gan/trainer.js';
 import { PrivateRedisError } from '../src/launcher/private-redis.js';
 import { StorageError } from '../src/storage/artifact-store.js';
@@ -46,6 +47,7 @@ const CASES: { name: string; err: AppError; status: number; retry: Retry }[] = [
   { name: 'ConfigError', err: new ConfigError('invalid configuration: PORT: Too big'), status: 500, retry: 'permanent' },
   { name: 'InvalidCheckpointError', err: new InvalidCheckpointError('state.json is missing'), status: 500, retry: 'permanent' },
   { name: 'DatasetError', err: new DatasetError('fashion-mnist: directory /x not found'), status: 500, retry: 'permanent' },
+  { name: 'ScorerUnavailableError', err: new ScorerUnavailableError('dataset d has 20 images'), status: 409, retry: 'permanent' },
   // A corrupt dataset file fails the job at once instead of three attempts (the worker's old hand list missed it).
   { name: 'IdxFormatError', err: new IdxFormatError('/x/train-images-idx3-ubyte', 'bad magic'), status: 500, retry: 'permanent' },
   { name: 'TrainingDivergedError', err: new TrainingDivergedError(7, { iteration: 7, dLoss: NaN, dAcc: 0, gLoss: NaN }), status: 500, retry: 'permanent' },

@@ -14,6 +14,7 @@ import requestMetrics from './plugins/request-metrics.js';
 import securityHeaders from './plugins/security-headers.js';
 import services from './plugins/services.js';
 import swagger from './plugins/swagger.js';
+import scoreRoutes from './routes/score-routes.js';
 import artifactsRoutes from './routes/artifacts-routes.js';
 import eventsRoutes from './routes/events-routes.js';
 import healthRoutes from './routes/health-routes.js';
@@ -96,6 +97,7 @@ export function buildApp({ env, logger }: BuildAppOptions) {
   app.register(metricsRoutes);
   app.register(qualityRoutes);
   app.register(eventsRoutes, { maxPerClient: env.GANFORGE_SSE_MAX_PER_CLIENT, maxSeconds: env.GANFORGE_SSE_MAX_SECONDS });
+  app.register(scoreRoutes);
   app.register(artifactsRoutes, { archivesPerClient: env.GANFORGE_ARCHIVE_MAX_PER_CLIENT });
   app.register(prometheusRoutes);
   app.register(workersRoutes);

@@ -261,6 +261,10 @@ const serviceVars = {
   GANFORGE_DATASET_UPLOADS_PER_CLIENT: z.coerce.number().int().min(1).default(2),
   /** Bytes of decoded datasets a worker keeps in memory (least recently used dropped first). */
   GANFORGE_DATASET_CACHE_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
+  /** Generated (and held-out real) images per quality score of a checkpoint; 0 turns scoring off. */
+  GANFORGE_QUALITY_SAMPLES: z.coerce.number().int().min(0).max(50_000).default(2000),
+  /** Epochs of a dataset's scorer classifier over its training split. */
+  GANFORGE_QUALITY_EPOCHS: z.coerce.number().int().min(1).max(100).default(6),
 };
 
 function requireS3Bucket(env: { GANFORGE_STORAGE: string; GANFORGE_S3_BUCKET?: string }, ctx: z.RefinementCtx): void {

@@ -46,6 +46,8 @@ export class JobReporter {
   readonly abort = new AbortController();
   /** Set when the job record is gone (deleted) or a cancel was requested. */
   stopReason: 'cancelled' | 'deleted' | 'lost' | 'timeout' | null = null;
+  /** Runs after a checkpoint is saved and announced (the job's quality score); its time is not counted as a step's. */
+  afterCheckpoint?: (iteration: number) => Promise<void>;
 
   constructor(
     private readonly deps: ReporterDeps,
@@ -90,6 +92,7 @@ export class JobReporter {
         const c = await this.deps.artifacts.addCheckpoint(this.jobId, iteration, files);
         await this.deps.events.append(this.jobId, 'checkpoint', { iteration, size: c.size, createdAt: c.createdAt });
         if (this.keepCheckpoints !== undefined) await this.deps.artifacts.pruneCheckpoints(this.jobId, this.keepCheckpoints);
+        await this.afterCheckpoint?.(iteration);
         this.stepFrom = performance.now();
       },
     };

@@ -22,6 +22,11 @@ import { createTrainProcessor } from './train-processor.js';
 import { createDatasetProcessor } from './dataset-processor.js';
 import { DATASET_QUEUE_NAME, type DatasetJobData } from '../contract/dataset.js';
 import { DatasetStore } from '../jobs/dataset-store.js';
+import { QUALITY_QUEUE_NAME, type QualityJobData } from '../contract/quality.js';
+import { QualityStore } from '../jobs/quality-store.js';
+import { createQualityQueue } from '../jobs/quality-queue.js';
+import { createQualityProcessor } from './quality-processor.js';
+import { ScorerCache, type QualityDeps } from './quality-scoring.js';
 
 async function main(): Promise<void> {
   let env;
@@ -71,10 +76,22 @@ async function main(): Promise<void> {
       startedAt: new Date().toISOString(),
     },
   );
+  const events = new EventLog(redis, env.GANFORGE_PREFIX);
+  const qualityQueue = createQualityQueue(redis.duplicate(), env.GANFORGE_PREFIX);
+  qualityQueue.on('error', (err) => log.error({ err }, 'quality queue error'));
+  const quality: QualityDeps = {
+    quality: new QualityStore(redis, env.GANFORGE_PREFIX),
+    events,
+    queue: qualityQueue,
+    scorers: new ScorerCache(store),
+    log,
+    samples: env.GANFORGE_QUALITY_SAMPLES,
+    epochs: env.GANFORGE_QUALITY_EPOCHS,
+  };
   const deps = {
     jobs: new JobStore(redis, env.GANFORGE_PREFIX),
     metrics: new MetricsStore(redis, env.GANFORGE_PREFIX),
-    events: new EventLog(redis, env.GANFORGE_PREFIX),
+    events,
     artifacts: new ArtifactIndex(redis, env.GANFORGE_PREFIX, store),
     log,
     redis,
@@ -89,6 +106,7 @@ async function main(): Promise<void> {
     stats,
     activity: heartbeat,
     quota: { storedBytes: env.GANFORGE_QUOTA_STORED_BYTES, maxRuntimeSeconds: env.GANFORGE_QUOTA_MAX_RUNTIME_SECONDS },
+    quality,
   };
   const worker = new Worker<TrainJobData>(QUEUE_NAME, createTrainProcessor(deps), {
     connection: redis.duplicate(),
@@ -117,6 +135,20 @@ async function main(): Promise<void> {
     { connection: redis.duplicate(), prefix: env.GANFORGE_PREFIX, concurrency: 1, name: workerId },
   );
   datasetWorker.on('error', (err) => log.error({ err }, 'dataset worker error'));
+  // A dataset's scorer is trained here once (the first job on it queues it), and saved checkpoints scored on demand.
+  const qualityWorker = new Worker<QualityJobData>(
+    QUALITY_QUEUE_NAME,
+    createQualityProcessor({ ...quality, jobs: deps.jobs, artifacts: deps.artifacts, datasets: deps.datasets, shutdown: shutdown.signal }),
+    {
+      connection: redis.duplicate(),
+      prefix: env.GANFORGE_PREFIX,
+      concurrency: 1,
+      name: workerId,
+      lockDuration: env.GANFORGE_LOCK_DURATION_MS,
+      stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS,
+    },
+  );
+  qualityWorker.on('error', (err) => log.error({ err }, 'quality worker error'));
   worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('ready', () => log.info({ queue: QUEUE_NAME, prefix: env.GANFORGE_PREFIX }, 'worker ready'));
   heartbeat.start();
@@ -128,7 +160,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping: checkpointing the current job and handing it back');
     shutdown.abort();
-    await Promise.all([worker.close(), datasetWorker.close()]);
+    await Promise.all([worker.close(), datasetWorker.close(), qualityWorker.close()]);
+    await qualityQueue.close();
     await heartbeat.stop().catch((err: unknown) => log.warn({ err }, 'could not leave the worker registry'));
     // Released after the job is handed back, when this process no longer computes on the GPU.
     await gpu.lease?.release().catch((err: unknown) => log.warn({ err }, 'could not release the GPU lease'));

@@ -4,7 +4,8 @@ import { retryOf } from '../errors.js';
 
 /**
  * Permanent: the same job fails the same way again (a diverged run, a bad checkpoint, a missing or corrupt dataset,
- * storage that needs an operator: disk full, read-only, no such bucket), so it fails at once with the cause.
+ * a dataset a scorer cannot be made for (ScorerUnavailableError), storage that needs an operator: disk full,
+ * read-only, no such bucket), so it fails at once with the cause. The training and quality queues share this policy.
  * Transient storage errors (network, 5xx) and errors nobody foresaw are retried with backoff.
  */
 export function isPermanent(err: unknown): boolean {

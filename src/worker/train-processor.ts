@@ -10,6 +10,8 @@ import type { ClusterStats, JobCounter } from '../jobs/cluster-stats.js';
 import { JobReporter, type ReporterDeps } from './job-reporter.js';
 import { isPermanent } from './retry-policy.js';
 import { DEFAULT_PROJECT } from '../jobs/job-store.js';
+import { JobQuality } from './job-quality.js';
+import type { QualityDeps } from './quality-scoring.js';
 
 export interface ProcessorDeps extends ReporterDeps {
   log: Logger;
@@ -23,6 +25,8 @@ export interface ProcessorDeps extends ReporterDeps {
   shutdown: AbortSignal;
   /** Cluster-wide job counters served by the API's GET /metrics. */
   stats: ClusterStats;
+  /** Sample-quality scoring at checkpoints; absent: none. */
+  quality?: QualityDeps;
 }
 
 export function createTrainProcessor(deps: ProcessorDeps) {
@@ -87,6 +91,18 @@ export function createTrainProcessor(deps: ProcessorDeps) {
         project: record.project ?? DEFAULT_PROJECT,
         deadline: maxRuntime > 0 ? startedAt + maxRuntime * 1000 : null,
       }, metricNames(spec.model));
+      // Quality is a by-product: a scorer that cannot be found, queued or run never stops the training.
+      const quality = deps.quality
+        ? await JobQuality.start(deps.quality, jobId, spec.dataset, dataset).catch((err: unknown) => {
+            jlog.warn({ err }, 'no quality scores for this run');
+            return null;
+          })
+        : null;
+      if (quality) {
+        reporter.afterCheckpoint = async (iteration) => {
+          await quality.checkpoint(iteration, trainer!.generator).catch((err: unknown) => jlog.warn({ err, iteration }, 'checkpoint not scored'));
+        };
+      }
       const onShutdown = () => reporter.abort.abort();
       deps.shutdown.addEventListener('abort', onShutdown);
       let result;

@@ -29,6 +29,9 @@ const env = {
   GANFORGE_RATE_LIMIT_CREATE_MAX: '100000',
   // The endless job (a million iterations) is over the default size quota, which test/api/quota.test.ts covers.
   GANFORGE_QUOTA_JOB_EXAMPLES: '0',
+  // Scoring on, small: the score route answers 202 once the job has recorded its scorer (trained meanwhile or not).
+  GANFORGE_QUALITY_SAMPLES: '50',
+  GANFORGE_QUALITY_EPOCHS: '1',
 };
 let api: Proc;
 let worker: Proc;
@@ -281,6 +284,11 @@ test('a small job end to end: Idempotency-Key, metrics, events, samples, checkpo
   assert.equal(archive.bytes.length % 512, 0);
   for (const it of ['21', 'abc', '-1']) assert.equal((await call('GET', `/jobs/${a}/checkpoints/${it}/archive`)).status, 404, it);
   assert.equal((await call('GET', `/jobs/${unknownId()}/checkpoints/20/archive`)).status, 404);
+  const score = await call('POST', `/jobs/${a}/checkpoints/20/score`);
+  assert.equal(score.status, 202, score.text);
+  assert.equal(score.headers.get('location'), `/jobs/${a}/quality`);
+  assert.equal((await call('POST', `/jobs/${a}/checkpoints/21/score`)).status, 404);
+  assert.equal((await call('POST', `/jobs/${unknownId()}/checkpoints/20/score`)).status, 404);
   const model = await call('GET', `/jobs/${a}/generator/model.json`);
   assert.equal(model.status, 200);
   assert.equal(model.headers.get('x-checkpoint-iteration'), '40');

@@ -12,10 +12,16 @@ export interface Proc {
   waitFor: (re: RegExp, timeoutMs?: number) => Promise<string>;
 }
 
+/**
+ * Sample-quality scoring is off unless a test (or the environment the tests run in) turns it on with
+ * GANFORGE_QUALITY_SAMPLES: otherwise every worker test would train a classifier beside its job.
+ * `GANFORGE_QUALITY_SAMPLES=200 GANFORGE_QUALITY_EPOCHS=1 node --import tsx --test test/worker/faults.test.ts` runs the
+ * kill/resume bit-identity tests with scoring at every checkpoint.
+ */
 export function startProcess(entry: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', GANFORGE_QUALITY_SAMPLES: process.env.GANFORGE_QUALITY_SAMPLES ?? '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -15,6 +15,8 @@ import { createTrainQueue } from '../../jobs/train-queue.js';
 import { createDatasetQueue } from '../../jobs/dataset-queue.js';
 import { DatasetStore } from '../../jobs/dataset-store.js';
 import type { DatasetJobData } from '../../contract/dataset.js';
+import type { QualityJobData } from '../../contract/quality.js';
+import { createQualityQueue } from '../../jobs/quality-queue.js';
 import { WorkerRegistry } from '../../jobs/worker-registry.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { createArtifactStore } from '../../storage/create-artifact-store.js';
@@ -29,6 +31,7 @@ export interface Infrastructure {
   store: ArtifactStore;
   queue: Queue<TrainJobData>;
   datasetQueue: Queue<DatasetJobData>;
+  qualityQueue: Queue<QualityJobData>;
   datasets: DatasetStore;
   stats: ClusterStats;
   workers: WorkerRegistry;
@@ -58,6 +61,8 @@ export default fp(
     queue.on('error', () => {}); // the shared connection's errors are logged above
     const datasetQueue = createDatasetQueue(redis, env.GANFORGE_PREFIX);
     datasetQueue.on('error', () => {});
+    const qualityQueue = createQualityQueue(redis, env.GANFORGE_PREFIX);
+    qualityQueue.on('error', () => {});
 
     app.decorate('infra', {
       redis,
@@ -69,6 +74,7 @@ export default fp(
       store,
       queue,
       datasetQueue,
+      qualityQueue,
       datasets: new DatasetStore(redis, env.GANFORGE_PREFIX),
       stats: new ClusterStats(redis, env.GANFORGE_PREFIX),
       workers: new WorkerRegistry(redis, env.GANFORGE_PREFIX),
@@ -76,7 +82,7 @@ export default fp(
     });
 
     app.addHook('onClose', async () => {
-      await Promise.all([queue.close(), datasetQueue.close()]);
+      await Promise.all([queue.close(), datasetQueue.close(), qualityQueue.close()]);
       await store.close();
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();

@@ -20,6 +20,7 @@ import { MetricsService } from '../services/metrics-service.js';
 import { QualityService } from '../services/quality-service.js';
 import { PrometheusService } from '../services/prometheus-service.js';
 import { WorkersService } from '../services/workers-service.js';
+import { ScoreService } from '../services/score-service.js';
 
 export interface Services {
   retention: RetentionSweeper | null;
@@ -37,6 +38,7 @@ export interface Services {
   idempotency: IdempotencyService;
   prometheus: PrometheusService;
   workers: WorkersService;
+  score: ScoreService;
 }
 
 declare module 'fastify' {
@@ -47,7 +49,8 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { env: Env }) => {
-    const { redis, jobs: jobStore, metrics, quality, events, artifacts, store, queue, stats, workers, apiKeys, datasets, datasetQueue } = app.infra;
+    const { redis, jobs: jobStore, metrics, quality, events, artifacts, store, queue, stats, workers, apiKeys, datasets, datasetQueue, qualityQueue } =
+      app.infra;
     const { env } = opts;
     const watcher = new StreamWatcher(redis);
     app.addHook('preClose', () => watcher.close());
@@ -93,6 +96,13 @@ export default fp(
         jobs,
         artifacts: artifactsService,
         backend: () => initBackend(env.GANFORGE_BACKEND, { blasThreads: env.GANFORGE_BLAS_THREADS }),
+      }),
+      score: new ScoreService({
+        jobs,
+        index: artifacts,
+        quality,
+        queue: qualityQueue,
+        samples: env.GANFORGE_QUALITY_SAMPLES,
       }),
       events: new EventFollower({ jobs: jobStore, events, watcher }),
       health: new HealthService({ redis, timeoutMs: 1_000 }),
