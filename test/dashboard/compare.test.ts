@@ -146,8 +146,8 @@ test('the compare view from a URL: loss and quality charts, legend, differing sp
   assert.ok(widths.every((w) => w > 0), `grids loaded: ${widths}`);
   assert.match((await page.locator('.compare-grid figcaption').allTextContents()).join('|'), /seed gan · 1,000\|dcgan · 100/);
 
-  await fs.mkdir(path.join(ROOT, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(ROOT, 'docs', 'compare-view.png'), fullPage: true });
+  await fs.mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'compare-view.png'), fullPage: true });
 });
 
 test('a bad compare link says what is wrong instead of drawing nothing', async () => {

@@ -236,7 +236,7 @@ test('upload by drop: refused file types in the page, then an unlabelled tar.gz;
   const row = page.locator(`tr[data-dataset-id="${ids.unlabelled}"]`);
   assert.deepEqual((await row.locator('td').allTextContents()).slice(2, 5), ['4', '28 × 28 × 1', 'unlabelled']);
 
-  await page.screenshot({ path: path.join(ROOT, 'docs', 'dashboard-datasets.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ROOT, 'test-results', 'dashboard-datasets.png'), fullPage: true });
 });
 
 test('the new-job form picks uploads: 422 for an unlabelled one with cgan, a job on the labelled one', { skip }, async () => {
