@@ -12,6 +12,7 @@ import { FASHION_MNIST_DEFAULT_DIR, loadEnv } from '../../src/config/env.js';
 import { locateAssets } from '../../src/dashboard/dashboard-assets.js';
 import { OPENAPI_FILE } from '../../src/api/plugins/swagger.js';
 import { exposureProblem } from '../../src/api/exposure.js';
+import { TRAINING_NODE_FLAGS } from '../../src/worker/node-flags.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -258,11 +259,12 @@ function parseDockerfile(text: string): Instruction[] {
   return out;
 }
 
-const DOCKERFILES = {
-  'docker/api.Dockerfile': { entry: 'dist/api/server.js' },
-  'docker/worker.Dockerfile': { entry: 'dist/worker/main.js' },
-  'docker/worker-gpu.Dockerfile': { entry: 'dist/worker/main.js' },
-} as const;
+/** Each image's command: node, its flags (a training process caps V8's young generation: src/worker/node-flags.ts), its entry. */
+const DOCKERFILES: Record<string, { entry: string; flags: readonly string[] }> = {
+  'docker/api.Dockerfile': { entry: 'dist/api/server.js', flags: [] },
+  'docker/worker.Dockerfile': { entry: 'dist/worker/main.js', flags: TRAINING_NODE_FLAGS },
+  'docker/worker-gpu.Dockerfile': { entry: 'dist/worker/main.js', flags: TRAINING_NODE_FLAGS },
+};
 
 /** dist/x/y.js is compiled from src/x/y.ts (tsconfig.build.json: rootDir src, outDir dist). */
 function sourceOf(distFile: string): string {
@@ -277,7 +279,7 @@ function execForm(args: string): string[] {
   return parsed as string[];
 }
 
-for (const [file, { entry }] of Object.entries(DOCKERFILES)) {
+for (const [file, { entry, flags }] of Object.entries(DOCKERFILES)) {
   test(`${file}: pinned multi-stage build, non-root, healthcheck, runs what npm run build produces`, () => {
     const ins = parseDockerfile(read(file));
     const froms = ins.filter((i) => i.op === 'FROM');
@@ -308,7 +310,7 @@ for (const [file, { entry }] of Object.entries(DOCKERFILES)) {
     if (healthScript) assert.ok(existsSync(path.join(ROOT, sourceOf(healthScript))), `${healthScript} is built from src`);
 
     const cmd = execForm(final.filter((i) => i.op === 'CMD').pop()!.args);
-    assert.deepEqual(cmd, ['node', entry]);
+    assert.deepEqual(cmd, ['node', ...flags, entry]);
     assert.ok(existsSync(path.join(ROOT, sourceOf(entry))), `${entry} is built from ${sourceOf(entry)}`);
 
     const runs = ins.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
