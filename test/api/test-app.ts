@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
 import path from 'node:path';
 import { REDIS_URL, cleanup, connect } from '../helpers/redis.js';
+import { startProcess, type Proc } from '../helpers/processes.js';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { buildApp, type App } from '../../src/api/app.js';
 
@@ -90,4 +91,17 @@ export async function createKey(
   const res = await t.app.inject({ method: 'POST', url: '/keys', headers: bearer(adminToken), payload: input });
   if (res.statusCode !== 201) throw new Error(`POST /keys: ${res.statusCode} ${res.body}`);
   return JSON.parse(res.body) as { id: string; token: string };
+}
+
+/** A real worker process on the test app's Redis prefix and data directory (wasm backend), ready to take jobs. */
+export async function startWorker(t: TestApp, env: Record<string, string> = {}): Promise<Proc> {
+  const worker = startProcess('src/worker/main.ts', {
+    REDIS_URL: t.env.REDIS_URL,
+    GANFORGE_PREFIX: t.env.GANFORGE_PREFIX,
+    GANFORGE_DATA_DIR: t.env.GANFORGE_DATA_DIR,
+    GANFORGE_BACKEND: 'wasm',
+    ...env,
+  });
+  await worker.waitFor(/worker ready/);
+  return worker;
 }

@@ -9,8 +9,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { makeTar, makeZip, type ZipEntry } from '../helpers/archives.js';
-import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
-import { ADMIN_TOKEN, bearer, body, createKey, startTestApp, type TestApp } from '../api/test-app.js';
+import { stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { ADMIN_TOKEN, bearer, body, createKey, startTestApp, startWorker, type TestApp } from '../api/test-app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,13 +41,7 @@ before(async () => {
   t = await startTestApp({ GANFORGE_ADMIN_TOKEN: ADMIN_TOKEN, GANFORGE_RATE_LIMIT_MAX: '100000', GANFORGE_DATASET_MAX_BYTES: String(MAX_BYTES) });
   api = await t.listen();
   member = await createKey(t, { project: 'pics', role: 'member', name: 'browser' });
-  worker = startProcess('src/worker/main.ts', {
-    REDIS_URL: t.env.REDIS_URL,
-    GANFORGE_PREFIX: t.env.GANFORGE_PREFIX,
-    GANFORGE_DATA_DIR: t.env.GANFORGE_DATA_DIR,
-    GANFORGE_BACKEND: 'wasm',
-  });
-  await worker.waitFor(/worker ready/);
+  worker = await startWorker(t);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   page = await context.newPage();

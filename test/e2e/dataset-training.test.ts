@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { assertProblem, startTestApp, type TestApp } from '../api/test-app.js';
-import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { assertProblem, startTestApp, startWorker, type TestApp } from '../api/test-app.js';
+import { stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { makeZip, makeTar, solidPng, type ZipEntry } from '../helpers/archives.js';
 import { readIdxPair } from '../../src/gan/datasets/idx.js';
 import { FASHION_MNIST_DEFAULT_DIR } from '../../src/config/env.js';
@@ -17,13 +17,7 @@ let worker: Proc;
 
 before(async () => {
   t = await startTestApp({ GANFORGE_RATE_LIMIT_MAX: '100000' });
-  worker = startProcess('src/worker/main.ts', {
-    REDIS_URL: t.env.REDIS_URL,
-    GANFORGE_PREFIX: t.env.GANFORGE_PREFIX,
-    GANFORGE_DATA_DIR: t.env.GANFORGE_DATA_DIR,
-    GANFORGE_BACKEND: 'wasm',
-  });
-  await worker.waitFor(/worker ready/);
+  worker = await startWorker(t);
 });
 
 after(async () => {

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { startTestApp, type TestApp } from '../api/test-app.js';
-import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { startTestApp, startWorker, type TestApp } from '../api/test-app.js';
+import { stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { makeTar } from '../helpers/archives.js';
 import { colouredDigits } from '../helpers/coloured-digits.js';
 import { defaultScale } from '../../src/gan/sample-grid.js';
@@ -15,13 +15,7 @@ let worker: Proc;
 
 before(async () => {
   t = await startTestApp({ GANFORGE_RATE_LIMIT_MAX: '100000' });
-  worker = startProcess('src/worker/main.ts', {
-    REDIS_URL: t.env.REDIS_URL,
-    GANFORGE_PREFIX: t.env.GANFORGE_PREFIX,
-    GANFORGE_DATA_DIR: t.env.GANFORGE_DATA_DIR,
-    GANFORGE_BACKEND: 'wasm',
-  });
-  await worker.waitFor(/worker ready/);
+  worker = await startWorker(t);
 });
 
 after(async () => {

@@ -2,8 +2,8 @@
 // (inline or once the scorer is ready), and an old checkpoint again on demand over real HTTP (202, then the event).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertProblem, startTestApp, type TestApp } from '../api/test-app.js';
-import { startProcess, stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
+import { assertProblem, startTestApp, startWorker, type TestApp } from '../api/test-app.js';
+import { stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { connect } from '../helpers/redis.js';
 import { jobEnded, submitJob } from '../helpers/jobs.js';
 import { JobStore } from '../../src/jobs/job-store.js';
@@ -28,16 +28,8 @@ let queue: Queue<TrainJobData>;
 before(async () => {
   t = await startTestApp({ GANFORGE_QUALITY_SAMPLES: '200' });
   queue = createTrainQueue(redis, t.env.GANFORGE_PREFIX);
-  worker = startProcess('src/worker/main.ts', {
-    REDIS_URL: t.env.REDIS_URL,
-    GANFORGE_PREFIX: t.env.GANFORGE_PREFIX,
-    GANFORGE_DATA_DIR: t.env.GANFORGE_DATA_DIR,
-    GANFORGE_BACKEND: 'wasm',
-    // Small and fast: one classifier epoch over MNIST's 8,000 training digits (~95% held-out accuracy), 200 images a score.
-    GANFORGE_QUALITY_SAMPLES: '200',
-    GANFORGE_QUALITY_EPOCHS: '1',
-  });
-  await worker.waitFor(/worker ready/);
+  // Small and fast: one classifier epoch over MNIST's 8,000 training digits (~95% held-out accuracy), 200 images a score.
+  worker = await startWorker(t, { GANFORGE_QUALITY_SAMPLES: '200', GANFORGE_QUALITY_EPOCHS: '1' });
 });
 
 after(async () => {
