@@ -24,6 +24,24 @@ export interface ReporterLimits {
   deadline: number | null;
 }
 
+/** The job a reporter reports for, as the train processor knows it when the run starts. */
+export interface ReportedJob {
+  jobId: string;
+  /** The run's total iterations. */
+  iterations: number;
+  /** The iteration the run starts from (a resumed checkpoint's, or 0). */
+  startIteration: number;
+  /** Iterations already published as metrics events before a resume: not published twice. */
+  publishedUpTo: number;
+  /** Checked before every write: false once this worker no longer owns the job. Default: always. */
+  ownsJob?: () => Promise<boolean>;
+  /** The job's keepCheckpoints: older checkpoints are deleted after each new one. */
+  keepCheckpoints?: number;
+  limits?: ReporterLimits;
+  /** The job's model's metric names (default: gan's). */
+  names?: readonly string[];
+}
+
 /** What the worker's heartbeat learns from the job it trains. */
 export interface WorkerActivity {
   progress(jobId: string, iteration: number, itPerSec: number | null): void;
@@ -49,22 +67,27 @@ export class JobReporter {
   /** Runs after a checkpoint is saved and announced (the job's quality score); its time is not counted as a step's. */
   afterCheckpoint?: (iteration: number) => Promise<void>;
 
+  private readonly jobId: string;
+  private readonly iterations: number;
+  /** Iterations already published as metrics events before a resume: not published twice. */
+  private publishedUpTo: number;
+  private readonly ownsJob: () => Promise<boolean>;
+  private readonly keepCheckpoints: number | undefined;
+  private readonly limits: ReporterLimits;
+  private readonly names: readonly string[];
+
   constructor(
     private readonly deps: ReporterDeps,
-    private readonly jobId: string,
-    private readonly iterations: number,
-    startIteration: number,
-    /** Iterations already published as metrics events before a resume: not published twice. */
-    private publishedUpTo: number,
-    /** Checked before every write: false once this worker no longer owns the job. */
-    private readonly ownsJob: () => Promise<boolean> = async () => true,
-    /** The job's keepCheckpoints: older checkpoints are deleted after each new one. */
-    private readonly keepCheckpoints?: number,
-    private readonly limits: ReporterLimits = { project: 'default', deadline: null },
-    /** The job's model's metric names. */
-    private readonly names: readonly string[] = metricNames('gan'),
+    job: ReportedJob,
   ) {
-    this.rateFrom = { at: Date.now(), iteration: startIteration };
+    this.jobId = job.jobId;
+    this.iterations = job.iterations;
+    this.publishedUpTo = job.publishedUpTo;
+    this.ownsJob = job.ownsJob ?? (async () => true);
+    this.keepCheckpoints = job.keepCheckpoints;
+    this.limits = job.limits ?? { project: 'default', deadline: null };
+    this.names = job.names ?? metricNames('gan');
+    this.rateFrom = { at: Date.now(), iteration: job.startIteration };
   }
 
   get callbacks(): TrainerEvents {

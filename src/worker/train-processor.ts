@@ -87,10 +87,16 @@ export function createTrainProcessor(deps: ProcessorDeps) {
       const ownsJob = async () => !token || (await deps.redis.get(deps.lockKey(jobId))) === token;
       const maxRuntime = deps.quota?.maxRuntimeSeconds ?? 0;
       const startedAt = Date.parse(record.startedAt ?? new Date().toISOString());
-      const reporter = new JobReporter(deps, jobId, spec.iterations, start, record.iteration, ownsJob, spec.keepCheckpoints, {
-        project: record.project ?? DEFAULT_PROJECT,
-        deadline: maxRuntime > 0 ? startedAt + maxRuntime * 1000 : null,
-      }, metricNames(spec.model));
+      const reporter = new JobReporter(deps, {
+        jobId,
+        iterations: spec.iterations,
+        startIteration: start,
+        publishedUpTo: record.iteration,
+        ownsJob,
+        keepCheckpoints: spec.keepCheckpoints,
+        limits: { project: record.project ?? DEFAULT_PROJECT, deadline: maxRuntime > 0 ? startedAt + maxRuntime * 1000 : null },
+        names: metricNames(spec.model),
+      });
       // Quality is a by-product: a scorer that cannot be found, queued or run never stops the training.
       const quality = deps.quality
         ? await JobQuality.start(deps.quality, jobId, spec.dataset, dataset).catch((err: unknown) => {
