@@ -262,6 +262,9 @@ test('the new-job form picks uploads: 422 for an unlabelled one with cgan, a job
   const jobId = /#\/jobs\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
   const job = await t.app.infra.jobs.get(jobId);
   assert.deepEqual([job?.spec.dataset, job?.spec.model, job?.spec.iterations, job?.project], [ids.labelled, 'cgan', 2, 'pics']);
+  // The job's page links to the dataset's page.
+  await page.locator('[data-dataset-link]').click();
+  await page.waitForURL(new RegExp(`#/datasets/${ids.labelled}$`));
 
   // The dataset page's "Train a job on it" opens the form with the dataset chosen.
   await page.goto(`${api}/#/datasets/${ids.unlabelled}`);

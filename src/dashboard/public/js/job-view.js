@@ -11,6 +11,9 @@ import { isConditional, metricMeta, metricsOf } from './metric-names.js';
 import { SampleViewer } from './sample-viewer.js';
 import { progressBar, statusBadge } from './widgets.js';
 
+/** Uploaded datasets are named by a UUID; built-ins by a name. */
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 const SPEC_LABELS = {
   model: 'Model',
   dataset: 'Dataset',
@@ -148,7 +151,13 @@ class JobPage {
     replace(
       this.meta,
       metaItem('id', h('span', { class: 'mono' }, job.id)),
-      metaItem('dataset', h('span', { title: job.dataset?.source ?? '' }, dataset)),
+      metaItem(
+        'dataset',
+        // An upload (named by its id) links to its page; a built-in's name is plain text.
+        UPLOAD_ID.test(job.spec.dataset)
+          ? h('a', { href: `#/datasets/${job.spec.dataset}`, title: job.dataset?.source ?? '', 'data-dataset-link': '' }, dataset)
+          : h('span', { title: job.dataset?.source ?? '' }, dataset),
+      ),
       metaItem('backend', job.backend ?? '–'),
       metaItem('created', h('span', { title: fmtFullTime(job.createdAt) }, fmtTime(job.createdAt))),
       job.startedAt && metaItem('started', h('span', { title: fmtFullTime(job.startedAt) }, fmtTime(job.startedAt))),
