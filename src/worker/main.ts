@@ -1,5 +1,5 @@
 // The worker process: one BullMQ worker, concurrency 1 (one GPU or CPU core), training jobs with the engine.
-import { Worker } from 'bullmq';
+import { Worker, type Processor, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import crypto from 'node:crypto';
@@ -108,18 +108,17 @@ async function main(): Promise<void> {
     quota: { storedBytes: env.GANFORGE_QUOTA_STORED_BYTES, maxRuntimeSeconds: env.GANFORGE_QUOTA_MAX_RUNTIME_SECONDS },
     quality,
   };
-  const worker = new Worker<TrainJobData>(QUEUE_NAME, createTrainProcessor(deps), {
-    connection: redis.duplicate(),
-    prefix: env.GANFORGE_PREFIX,
-    concurrency: 1,
-    name: workerId,
-    // The engine yields after every iteration, so lock renewals run while a job trains (see env.ts for the values).
-    lockDuration: env.GANFORGE_LOCK_DURATION_MS,
-    stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS,
-    maxStalledCount: env.GANFORGE_MAX_STALLED,
-  });
+  // One BullMQ worker per queue, concurrency 1 each (one GPU or CPU core); errors logged under the queue's name.
+  const consume = <T>(queue: string, processor: Processor<T>, opts: Partial<WorkerOptions> = {}) => {
+    const w = new Worker<T>(queue, processor, { connection: redis.duplicate(), prefix: env.GANFORGE_PREFIX, concurrency: 1, name: workerId, ...opts });
+    w.on('error', (err) => log.error({ err, queue }, 'worker error'));
+    return w;
+  };
+  // The engine yields after every iteration, so lock renewals run while a job trains (see env.ts for the values).
+  const locks = { lockDuration: env.GANFORGE_LOCK_DURATION_MS, stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS };
+  const worker = consume<TrainJobData>(QUEUE_NAME, createTrainProcessor(deps), { ...locks, maxStalledCount: env.GANFORGE_MAX_STALLED });
   // Uploaded archives are unpacked and decoded here, never in the API's event loop.
-  const datasetWorker = new Worker<DatasetJobData>(
+  const datasetWorker = consume<DatasetJobData>(
     DATASET_QUEUE_NAME,
     createDatasetProcessor({
       datasets: new DatasetStore(redis, env.GANFORGE_PREFIX),
@@ -132,24 +131,13 @@ async function main(): Promise<void> {
         maxPixels: env.GANFORGE_DATASET_MAX_PIXELS,
       },
     }),
-    { connection: redis.duplicate(), prefix: env.GANFORGE_PREFIX, concurrency: 1, name: workerId },
   );
-  datasetWorker.on('error', (err) => log.error({ err }, 'dataset worker error'));
   // A dataset's scorer is trained here once (the first job on it queues it), and saved checkpoints scored on demand.
-  const qualityWorker = new Worker<QualityJobData>(
+  const qualityWorker = consume<QualityJobData>(
     QUALITY_QUEUE_NAME,
     createQualityProcessor({ ...quality, jobs: deps.jobs, artifacts: deps.artifacts, datasets: deps.datasets, shutdown: shutdown.signal }),
-    {
-      connection: redis.duplicate(),
-      prefix: env.GANFORGE_PREFIX,
-      concurrency: 1,
-      name: workerId,
-      lockDuration: env.GANFORGE_LOCK_DURATION_MS,
-      stalledInterval: env.GANFORGE_STALLED_INTERVAL_MS,
-    },
+    locks,
   );
-  qualityWorker.on('error', (err) => log.error({ err }, 'quality worker error'));
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
   worker.on('ready', () => log.info({ queue: QUEUE_NAME, prefix: env.GANFORGE_PREFIX }, 'worker ready'));
   heartbeat.start();
   log.info({ workerId }, 'heartbeat started');

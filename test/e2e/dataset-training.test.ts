@@ -1,17 +1,22 @@
 // A user's own images, end to end: 2,000 real Fashion-MNIST images written as PNG files in class folders, zipped,
 // uploaded over HTTP, processed by a real worker process, trained on by a short job, and its samples fetched.
-// Also the job checks against the dataset (422 naming body.dataset) and DELETE's 409 while a job uses it.
+// Also an RGB 32x32 set (real MNIST digits coloured by the test, PNG and JPEG in class folders, tar.gz) trained on by
+// gan and dcgan, whose samples are colour grids; the job checks against the dataset (422 naming body.dataset) and
+// DELETE's 409 while a job uses it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { assertProblem, startTestApp, startWorker, type TestApp } from '../api/test-app.js';
 import { stopProcess, waitUntil, type Proc } from '../helpers/processes.js';
 import { makeZip, makeTar, solidPng, type ZipEntry } from '../helpers/archives.js';
+import { colouredDigits } from '../helpers/coloured-digits.js';
+import { defaultScale } from '../../src/gan/sample-grid.js';
 import { readIdxPair } from '../../src/gan/datasets/idx.js';
 import { FASHION_MNIST_DEFAULT_DIR } from '../../src/config/env.js';
 import { DATASET_CLASSES } from '../../src/gan/train-config.js';
 
 const PER_CLASS = 200;
+const RGB_PER_CLASS = 40;
 let t: TestApp;
 let worker: Proc;
 
@@ -97,12 +102,46 @@ test('a job is checked against its dataset: 422 naming body.dataset', async () =
   await refused({ dataset: failed.id }, /the dataset is failed/);
   await refused({ dataset: '2b7f0b9e-8a4c-4d7e-9f3a-1c2d3e4f5a6b' }, /no such dataset/);
   assertProblem(await post({ dataset: 'cifar-10' }), 400, 'VALIDATION_FAILED');
-  // An RGB 32x32 unlabelled set is fine for an unconditional model.
-  const ok = await post({ dataset: unlabelled.id, iterations: 1, sampleInterval: 1, checkpointInterval: 1 });
-  assert.equal(ok.statusCode, 201, ok.body);
-  const done = await waitUntil(async () => {
-    const j = json(await t.app.inject({ url: `/jobs/${json(ok).id}` }));
-    return (j.status === 'completed' || j.status === 'failed') && j;
-  }, 120_000, 'the RGB job');
-  assert.equal(done.status, 'completed', done.error);
+});
+
+test('coloured digits as 32x32 RGB: upload, then gan and dcgan train on them and their samples are colour grids', async () => {
+  const archive = await makeTar(await colouredDigits(RGB_PER_CLASS), true);
+  const d = await uploadReady(archive, 'application/gzip', 'name=coloured-digits&size=32&channels=3');
+  assert.equal(d.status, 'ready', JSON.stringify(d));
+  assert.equal(d.count, 10 * RGB_PER_CLASS);
+  assert.deepEqual(d.shape, [32, 32, 3]);
+  assert.deepEqual(d.classes.map((c: { name: string }) => c.name), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  assert.equal(d.skipped.length, 0, JSON.stringify(d.skipped));
+
+  // The preview is real colour: its pixels differ between channels.
+  const preview = await t.app.inject({ url: `/datasets/${d.id}/preview.png` });
+  assert.equal(preview.statusCode, 200);
+  const { data, info } = await sharp(preview.rawPayload).raw().toBuffer({ resolveWithObject: true });
+  assert.ok(info.channels >= 3);
+  let coloured = 0;
+  for (let p = 0; p < data.length; p += info.channels) if (data[p] !== data[p + 1] || data[p + 1] !== data[p + 2]) coloured++;
+  assert.ok(coloured > (data.length / info.channels) * 0.5, `${coloured} coloured pixels in the preview`);
+
+  for (const model of ['gan', 'dcgan']) {
+    const spec = { model, dataset: d.id, iterations: 6, batchSize: 16, sampleInterval: 3, checkpointInterval: 6, sampleGrid: 3, seed: 2 };
+    const created = await t.app.inject({ method: 'POST', url: '/jobs', payload: spec });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = json(created).id;
+    const job = await waitUntil(async () => {
+      const j = json(await t.app.inject({ url: `/jobs/${id}` }));
+      if (j.status === 'failed') throw new Error(`${model} failed: ${j.error}\n${worker.output().slice(-2000)}`);
+      return j.status === 'completed' && j;
+    }, 300_000, `the ${model} job`);
+    assert.equal(job.dataset.count, 10 * RGB_PER_CLASS);
+    const samples = json(await t.app.inject({ url: `/jobs/${id}/samples` })).samples;
+    assert.equal(samples.length, 2, model);
+    const png = await t.app.inject({ url: samples[1].url });
+    assert.equal(png.statusCode, 200);
+    const meta = await sharp(png.rawPayload).metadata();
+    assert.equal(meta.format, 'png');
+    assert.ok(meta.channels! >= 3, `${model}: an RGB grid, got ${meta.channels} channels`);
+    // A 3x3 grid of 32x32 tiles (scaled up for the screen) with 2 pixels of padding around them.
+    const tile = 32 * defaultScale(32, 32);
+    assert.deepEqual([meta.width, meta.height], [3 * tile + 4 * 2, 3 * tile + 4 * 2], model);
+  }
 });
