@@ -53,7 +53,6 @@ export class JobQuality {
       await this.deps.quality.addWaiter(this.hash, this.jobId);
       // The scorer may have become ready (and taken its waiters) between the two reads: then score here.
       state = (await this.deps.quality.scorer(this.hash))?.state;
-      if (state !== 'ready') return;
     }
     if (state !== 'ready') return;
     const scorer = await this.deps.scorers.get(this.hash);
